@@ -1,0 +1,81 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * Contract of `backbone/*` components (and of any trainable network a stage trains).
+ * Layout convention everywhere in GraphFlow: NHWC, float32. Images [N,H,W,C]; logits [N,H,W,K].
+ */
+
+/** A named intermediate feature a network exposes for distillation. */
+export interface TapInfo {
+  /** Stable name, e.g. `enc1`, `bottleneck`, `dec2`. */
+  name: string;
+  /** Channels of the tap tensor. */
+  channels: number;
+  /** Down-sampling factor relative to the input (tap is [N, H/stride, W/stride, channels]). */
+  stride: number;
+  /** Free-text role: 'encoder' | 'bottleneck' | 'decoder' | … */
+  role?: string;
+}
+
+export interface TapDefaults {
+  /** The tap a shallow-layer distillation term should use by default. */
+  shallow: string;
+  /** The tap a deep-layer distillation term should use by default. */
+  deep: string;
+  /** Taps ordered shallow → deep, used by cross-layer losses (graph-flow, fsp) when none are given. */
+  ordered: string[];
+}
+
+export interface ForwardOptions {
+  /** Training mode: batch norm uses batch statistics (and updates moving ones), dropout is active. */
+  training: boolean;
+  /** Only these taps are returned (all when omitted). Asking for fewer saves memory. */
+  taps?: readonly string[];
+}
+
+export interface ForwardOutput {
+  /** Unnormalized class scores [N,H,W,K] at input resolution. */
+  logits: tf.Tensor4D;
+  /** Named features [N,h,w,c]; keys are a subset of the network's tap names. */
+  taps: Record<string, tf.Tensor4D>;
+}
+
+export interface ModelSummary {
+  architecture: string;
+  inputShape: [number, number, number];
+  params: number;
+  trainableParams: number;
+  /** Multiply-accumulate operations of one forward pass for one image of `inputShape`. */
+  macs: number;
+  /** FLOPs = 2 × MACs (the convention the paper's tables use). */
+  flops: number;
+}
+
+export interface SegmentationModel {
+  /** Component id, e.g. `backbone/unet`. */
+  readonly architecture: string;
+  readonly inChannels: number;
+  readonly numClasses: number;
+  readonly taps: readonly TapInfo[];
+  readonly tapDefaults: TapDefaults;
+  /** Returns a message explaining valid sizes when [h,w] cannot be processed, or null. */
+  checkInputSize(height: number, width: number): string | null;
+  /** Forward pass. Caller owns the returned tensors (call inside tf.tidy or dispose them). */
+  forward(images: tf.Tensor4D, options: ForwardOptions): ForwardOutput;
+  /** Variables updated by gradient descent. */
+  trainableVariables(): tf.Variable[];
+  /** Every weight, including non-trainable ones (batch-norm moving statistics), in a stable order with stable names. */
+  weights(): NamedWeight[];
+  summary(height: number, width: number): ModelSummary;
+  /** Write weights (and, where possible, a standalone tfjs graph/layers model) into `dir`. */
+  save(dir: string): Promise<void>;
+  /** Restore weights written by `save` (bit-exact). */
+  load(dir: string): Promise<void>;
+  dispose(): void;
+}
+
+export interface NamedWeight {
+  name: string;
+  variable: tf.Variable;
+  trainable: boolean;
+}

@@ -1,0 +1,35 @@
+/**
+ * Contract of `backend/*` components: a TensorFlow.js backend (plus any kernels GraphFlow adds to it).
+ * `auto` picks the available backend with the highest priority, so a faster kernel set ships as one more plugin.
+ */
+export interface BackendProbe {
+  available: boolean;
+  /** Why not, and what to install, when unavailable. */
+  reason?: string;
+}
+
+export interface BackendInfo {
+  /** Component name, e.g. `wasm`. */
+  name: string;
+  /** tfjs backend name it activates (`tensorflow`, `wasm`, `cpu`, …). */
+  tfBackend: string;
+  version: string;
+  threads: number;
+  details?: Record<string, unknown>;
+}
+
+export interface ComputeBackend {
+  readonly name: string;
+  /** Higher wins under `auto` (tfjs-node-gpu 400, tfjs-node 300, wasm 200, cpu 100). */
+  readonly priority: number;
+  probe(): Promise<BackendProbe>;
+  /** Registers kernels, sets the tfjs backend, returns what is in use. */
+  activate(options?: { threads?: number }): Promise<BackendInfo>;
+}
+
+/** Kernels GraphFlow's shipped models need for training; `doctor` reports their coverage. */
+export interface KernelCoverage {
+  backend: string;
+  missing: string[];
+  present: string[];
+}

@@ -1,0 +1,69 @@
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * Contract of `dataset/*` components.
+ * A dataset component builds a SegmentationData: decoded, preprocessed, split samples and batch streams.
+ */
+
+export type Partition = 'train' | 'val' | 'test' | 'unlabeled';
+
+/** One decoded, preprocessed 2-D sample. */
+export interface Sample {
+  id: string;
+  /** Samples sharing a group (e.g. slices of one patient volume) never straddle splits. */
+  group: string;
+  height: number;
+  width: number;
+  channels: number;
+  /** Pixels HWC, float32, already normalized. */
+  image: Float32Array;
+  /** Class index per pixel (HW). Absent on the unlabeled partition. */
+  mask?: Uint8Array;
+  /** Physical pixel size [row, col] (e.g. mm) when known, for HD95 in physical units. */
+  spacing?: [number, number];
+  /** Position of a slice within its volume, for per-volume (3-D) evaluation. */
+  sliceIndex?: number;
+  meta?: Record<string, unknown>;
+}
+
+export interface Batch {
+  /** [N,H,W,C] float32. The consumer disposes it. */
+  images: tf.Tensor4D;
+  /** [N,H,W] int32 class indices; absent on unlabeled batches. The consumer disposes it. */
+  labels?: tf.Tensor3D;
+  ids: string[];
+  groups: string[];
+  labeled: boolean;
+}
+
+export interface BatchOptions {
+  batchSize: number;
+  shuffle: boolean;
+  /** Apply the dataset's augmentation transforms (training only). */
+  augment: boolean;
+  /** Seeds shuffling and augmentation together with the run seed: same epoch → same batches. */
+  epoch: number;
+  dropLast?: boolean;
+  /** Batches prepared ahead of the consumer. */
+  prefetch?: number;
+}
+
+export interface SegmentationData {
+  readonly numClasses: number;
+  readonly classNames: readonly string[];
+  readonly channels: number;
+  /** Network input size [height, width] after preprocessing. */
+  readonly inputSize: readonly [number, number];
+  size(partition: Partition): number;
+  batches(partition: Partition, options: BatchOptions): AsyncIterable<Batch>;
+  /** Samples one by one, unaugmented, in a stable order (evaluation, prediction, reports). */
+  samples(partition: Partition): AsyncIterable<Sample>;
+  /** Files or pairs skipped under `strict: false`, for the run report. */
+  skipped(): readonly { files: string[]; reason: string }[];
+}
+
+/** Contract of `transform/*` components: a paired image/mask transform, seeded. */
+export interface SampleTransform {
+  readonly name: string;
+  apply(sample: Sample, rng: import('../util/rng').Rng): Sample;
+}

@@ -1,0 +1,25 @@
+/** Contract of `metric/*` components: a segmentation metric over class-index maps. */
+export interface MetricInput {
+  /** Predicted class per pixel (HW, or DHW for a volume). */
+  prediction: Uint8Array;
+  target: Uint8Array;
+  /** [H, W] or [D, H, W]. */
+  shape: readonly number[];
+  numClasses: number;
+  /** Physical spacing per axis, same length as shape, when known. */
+  spacing?: readonly number[];
+}
+
+export interface MetricValue {
+  /** Per class index (background included at 0); NaN where undefined (class absent in both). */
+  perClass: number[];
+  /** Mean over foreground classes present, the paper's convention. */
+  mean: number;
+}
+
+export interface Metric {
+  readonly name: string;
+  /** True when larger is better (dice) and false when smaller is (hd95). */
+  readonly higherIsBetter: boolean;
+  compute(input: MetricInput): MetricValue;
+}

@@ -1,0 +1,40 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { Logger } from 'pino';
+import type { RunDirectory } from '../run/run-directory';
+import type { Rng } from '../util/rng';
+
+/** Contract of `stage/*` components: one step of a pipeline (train teacher, distill, evaluate …). */
+export interface StageContext {
+  /** The stage's name in the manifest (its `name`, or `stage<index>`). */
+  readonly name: string;
+  readonly index: number;
+  readonly logger: Logger;
+  /** The stage's child container: components built for it are scoped to it. */
+  readonly container: DependencyContainer;
+  readonly run: RunDirectory;
+  /** Folder of this stage's artifacts inside the run directory. */
+  readonly dir: string;
+  readonly seed: number;
+  readonly rng: Rng;
+  /** Aborted on SIGINT/SIGTERM: stop at the next step boundary after writing a checkpoint. */
+  readonly signal: AbortSignal;
+  /** Resolve a manifest reference such as `models.teacher` or `data`. */
+  resolve<T = unknown>(ref: string): Promise<T>;
+  /** When resuming: the state this stage saved last time (undefined when starting fresh). */
+  readonly resumeFrom?: string;
+  /** True when the run is a smoke run (`--smoke`): stages should do a few steps only. */
+  readonly smoke: boolean;
+}
+
+export interface StageResult {
+  /** Numbers to put in the run report under this stage (e.g. `{ dice: 0.81 }`). */
+  metrics?: Record<string, number | Record<string, number>>;
+  /** Files (relative to the run directory) this stage produced. */
+  artifacts?: string[];
+  /** Markdown for the run report. */
+  report?: string;
+}
+
+export interface Stage {
+  run(ctx: StageContext): Promise<StageResult | void>;
+}
