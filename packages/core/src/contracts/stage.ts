@@ -37,4 +37,9 @@ export interface StageResult {
 
 export interface Stage {
   run(ctx: StageContext): Promise<StageResult | void>;
+  /**
+   * On `--resume`, called instead of `run` for stages that had already finished:
+   * reload what the stage produced (trained weights) from `ctx.dir` so later stages see it.
+   */
+  restore?(ctx: StageContext): Promise<void>;
 }
