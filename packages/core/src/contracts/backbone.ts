@@ -26,6 +26,15 @@ export interface TapDefaults {
   ordered: string[];
 }
 
+/**
+ * Which input sizes a network accepts: height and width must each be a multiple of `multiple`
+ * and at least `minimum`. Pure data, so a validator can check a dataset's size before building the model.
+ */
+export interface InputSizeRequirement {
+  multiple: number;
+  minimum: number;
+}
+
 export interface ForwardOptions {
   /** Training mode: batch norm uses batch statistics (and updates moving ones), dropout is active. */
   training: boolean;
@@ -60,6 +69,8 @@ export interface SegmentationModel {
   readonly tapDefaults: TapDefaults;
   /** Returns a message explaining valid sizes when [h,w] cannot be processed, or null. */
   checkInputSize(height: number, width: number): string | null;
+  /** The rule behind `checkInputSize`, when it is a simple multiple/minimum rule (additive, optional). */
+  readonly inputSizeRequirement?: InputSizeRequirement;
   /** Forward pass. Caller owns the returned tensors (call inside tf.tidy or dispose them). */
   forward(images: tf.Tensor4D, options: ForwardOptions): ForwardOutput;
   /** Variables updated by gradient descent. */

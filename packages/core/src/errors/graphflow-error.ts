@@ -53,13 +53,19 @@ export class GraphFlowError extends Error {
     const { problems, cause, ...location } = options;
     const list = problems && problems.length > 0 ? problems : [{ code, message, ...location }];
     super(
-      list.length === 1 && !problems ? formatProblem(list[0]!) : `${code}: ${message}\n${list.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,
+      list.length === 1 ? formatProblem(list[0]!) : `${code}: ${message}\n${list.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,
       cause === undefined ? undefined : { cause },
     );
     this.name = 'GraphFlowError';
     this.code = code;
     this.problems = list;
     this.exitCode = INPUT_CODES.has(code) ? 2 : 1;
+  }
+
+  /** One error carrying several problems; its code is theirs when they agree. */
+  static fromProblems(problems: Problem[], summary: string, fallback: ErrorCode = 'GF_MANIFEST_INVALID'): GraphFlowError {
+    const code = problems.length > 0 && problems.every((p) => p.code === problems[0]!.code) ? problems[0]!.code : fallback;
+    return new GraphFlowError(code, summary, { problems });
   }
 
   toJSON(): { code: ErrorCode; message: string; problems: Problem[] } {

@@ -1,0 +1,95 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CORE_VERSION } from '@graphflow/core';
+import { processIo, type CliIo } from './io';
+import { collect } from './plugin-setup';
+import { runCommand } from './commands/run';
+import { validateCommand } from './commands/validate';
+import { listCommand } from './commands/list';
+import { describeCommand } from './commands/describe';
+import { doctorCommand } from './commands/doctor';
+
+/** Build the `graphflow` program. Each action stores its exit code; parse errors exit 2. */
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('graphflow')
+    .description('GraphFlow: knowledge distillation for medical image segmentation, as pipelines of plugins.')
+    .version(CORE_VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+  const pluginOption = () => new Option('-p, --plugin <path-or-package>', 'load an extra plugin (repeatable)').argParser(collect);
+  const setOption = () => new Option('-s, --set <path=value>', 'override a manifest value, e.g. stages.1.epochs=5 (repeatable)').argParser(collect);
+
+  program
+    .command('run')
+    .description('validate a manifest, then run its stages into a new run folder')
+    .argument('[manifest]', 'pipeline manifest (JSON)')
+    .addOption(setOption())
+    .addOption(pluginOption())
+    .option('-o, --out <dir>', 'exact run folder to create (must not exist)')
+    .option('-r, --resume <run-dir>', 'continue an interrupted run')
+    .option('-b, --backend <name>', 'compute backend: auto, tfjs-node-gpu, tfjs-node, wasm, cpu (overrides the manifest)')
+    .option('--smoke', 'train a few steps per stage only (checks a pipeline end to end)')
+    .addOption(new Option('--log-level <level>', 'console log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .addOption(new Option('--log-format <format>', 'console log format (default: pretty on a TTY, json otherwise)').choices(['pretty', 'json']))
+    .action(async (manifest: string | undefined, opts) => setExit(await runCommand(manifest, opts, io)));
+
+  program
+    .command('validate')
+    .description('check a manifest and every component option without running anything')
+    .argument('<manifest>', 'pipeline manifest (JSON)')
+    .addOption(setOption())
+    .addOption(pluginOption())
+    .option('--json', 'print the resolved manifest or the problems as JSON')
+    .action(async (manifest: string, opts) => setExit(await validateCommand(manifest, opts, io)));
+
+  program
+    .command('list')
+    .description('list registered components, optionally of one kind')
+    .argument('[kind]', 'backbone, module, loss, dataset, transform, stage, metric, optimizer, schedule, hook, backend, …')
+    .addOption(pluginOption())
+    .option('-m, --manifest <file>', 'also load the plugins this manifest names')
+    .option('--no-default-plugins', "don't load GraphFlow's built-in plugins")
+    .option('--json', 'print JSON')
+    .action(async (kind: string | undefined, opts) => setExit(await listCommand(kind, opts, io)));
+
+  program
+    .command('describe')
+    .description("show a component's description, documentation, options, types and defaults")
+    .argument('<kind/name>', 'component id, e.g. loss/graph-flow')
+    .addOption(pluginOption())
+    .option('-m, --manifest <file>', 'also load the plugins this manifest names')
+    .option('--no-default-plugins', "don't load GraphFlow's built-in plugins")
+    .option('--json', 'print JSON (including the full options schema)')
+    .action(async (id: string, opts) => setExit(await describeCommand(id, opts, io)));
+
+  program
+    .command('doctor')
+    .description('show available compute backends, the one selected, and training-kernel coverage')
+    .option('-b, --backend <name>', 'check this backend instead of the automatic choice')
+    .option('--json', 'print JSON')
+    .action(async (opts) => setExit(await doctorCommand(opts, io)));
+
+  return program;
+}
+
+/** Run the CLI with `argv` (without node and script). Returns the exit code: 0 ok, 1 run failure, 2 invalid input. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => {
+    code = c;
+  });
+  if (argv.length === 0) {
+    io.out(program.helpInformation());
+    return 0;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return 2;
+    }
+    throw e;
+  }
+  return code;
+}

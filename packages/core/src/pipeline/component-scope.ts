@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import type { Logger } from 'pino';
+import { instanceCachingFactory, type DependencyContainer } from 'tsyringe';
+import { GraphFlowError } from '../errors/graphflow-error';
+import type { ComponentContext, ComponentSpec } from '../plugin/types';
+import { refToken } from '../plugin/tokens';
+import type { Registry } from '../registry/registry';
+
+/**
+ * Builds components from validated specs, wiring their collaborators through the DI container:
+ * manifest entries (`data`, `models.<name>`) are lazy singletons in the run container, so a model
+ * trained by one stage is the instance the next stage gets; nested components are built in the
+ * scope (container) that asks for them, so a stage's losses live in that stage's child container.
+ */
+export class ComponentScope {
+  private readonly building: string[] = [];
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Register a manifest entry (`data`, `models.x`) as a lazily built singleton. */
+  registerEntry(container: DependencyContainer, ref: string, spec: ComponentSpec): void {
+    container.register(refToken(ref), {
+      useFactory: instanceCachingFactory((c) => this.buildEntry(ref, spec, c)),
+    });
+  }
+
+  private async buildEntry(ref: string, spec: ComponentSpec, container: DependencyContainer): Promise<unknown> {
+    if (this.building.includes(ref)) {
+      throw new GraphFlowError('GF_MANIFEST_REF', `references form a cycle: ${[...this.building.slice(this.building.indexOf(ref)), ref].join(' → ')}`);
+    }
+    this.building.push(ref);
+    try {
+      return await this.build(spec, ref, container);
+    } finally {
+      this.building.splice(this.building.indexOf(ref), 1);
+    }
+  }
+
+  async resolve<T>(container: DependencyContainer, ref: string): Promise<T> {
+    const token = refToken(ref);
+    if (!container.isRegistered(token, true)) {
+      throw new GraphFlowError('GF_MANIFEST_REF', `reference "${ref}" names nothing defined in this run`);
+    }
+    return (await container.resolve<Promise<T> | T>(token)) as T;
+  }
+
+  context(id: string, path: string, container: DependencyContainer): ComponentContext {
+    return {
+      logger: this.logger.child({ component: id, entry: path }),
+      container,
+      path,
+      resolve: <T>(ref: string) => this.resolve<T>(container, ref),
+      build: <T>(spec: ComponentSpec, nestedPath: string) => this.build(spec, nestedPath, container) as Promise<T>,
+    };
+  }
+
+  async build(spec: ComponentSpec, path: string, container: DependencyContainer): Promise<unknown> {
+    const component = this.registry.require(spec.type);
+    return component.definition.create(spec.options ?? {}, this.context(component.id, path, container));
+  }
+}

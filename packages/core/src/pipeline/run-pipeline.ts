@@ -1,0 +1,211 @@
+import 'reflect-metadata';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { container as globalContainer, type DependencyContainer } from 'tsyringe';
+import type { Logger } from 'pino';
+import { GraphFlowError, isGraphFlowError } from '../errors/graphflow-error';
+import { createLogger, type LogFormat } from '../logging/logger';
+import { loadManifest, type LoadedManifest } from '../manifest/load';
+import type { Override } from '../manifest/overrides';
+import { parseJsonSource } from '../manifest/source-file';
+import type { ResolvedManifest } from '../manifest/types';
+import { TOKENS, refToken } from '../plugin/tokens';
+import { RunDirectory } from '../run/run-directory';
+import { deriveRng } from '../util/rng';
+import type { Stage, StageContext } from '../contracts/stage';
+import { ComponentScope } from './component-scope';
+import { preparePipeline, type PluginSetup } from './prepare';
+import { renderReportMarkdown, type RunReport, type StageRecord } from './report';
+import type { RunOptions } from './run-options';
+import { selectBackend } from './select-backend';
+
+export interface RunRequest extends PluginSetup {
+  /** Manifest to run (not needed with `resumeDir`). */
+  manifestPath?: string;
+  overrides?: readonly Override[];
+  /** Continue the interrupted run in this folder. */
+  resumeDir?: string;
+  /** Exact run folder (must not exist). Default: `<outputs.dir>/<name>-<timestamp>`. */
+  outDir?: string;
+  /** Overrides the manifest's `backend`. */
+  backend?: string;
+  smoke?: boolean;
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  logFormat?: LogFormat;
+  console?: NodeJS.WritableStream & { isTTY?: boolean };
+  signal?: AbortSignal;
+}
+
+export interface RunState {
+  manifestFile: string;
+  stages: Record<string, StageRecord>;
+}
+
+export interface RunOutcome {
+  runDir: string;
+  report: RunReport;
+}
+
+/**
+ * Run a pipeline: validate everything first (nothing is written for an invalid manifest), then create the run
+ * folder, select the backend, and run the stages in order, each in its own child container. `--resume` reloads
+ * finished stages through `Stage.restore` and re-enters the interrupted one with its folder as `resumeFrom`.
+ */
+export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
+  const startedAt = new Date();
+  const bootLogger = createLogger({ level: request.logLevel ?? 'info', ...(request.logFormat ? { format: request.logFormat } : {}), ...(request.console ? { console: request.console } : {}) });
+
+  let loaded: LoadedManifest;
+  let previous: RunState | undefined;
+  let run: RunDirectory | undefined;
+  if (request.resumeDir) {
+    run = await RunDirectory.open(request.resumeDir);
+    previous = await run.readJson<RunState>('state.json');
+    if (!previous) throw new GraphFlowError('GF_RESUME_INVALID', `${run.root} has no state.json: it never started a stage`, { file: run.root });
+    const text = await fs.readFile(run.manifestFile, 'utf8');
+    const source = parseJsonSource(text, run.manifestFile);
+    loaded = { value: source.value as Record<string, unknown>, file: run.manifestFile, sources: [source], overrides: [] };
+  } else {
+    if (!request.manifestPath) throw new GraphFlowError('GF_MANIFEST_NOT_FOUND', 'no manifest given');
+    loaded = await loadManifest(request.manifestPath, request.overrides ?? []);
+  }
+  const prepared = await preparePipeline(loaded.file, [], { ...request, logger: bootLogger }, loaded);
+  const manifest = prepared.manifest;
+  const manifestFile = previous?.manifestFile ?? loaded.file;
+  // The backend is chosen before the run folder exists, so an unavailable one fails like any other bad input.
+  const backendContainer = globalContainer.createChildContainer();
+  const backend = await selectBackend(prepared.registry, request.backend ?? manifest.backend, backendContainer, bootLogger);
+
+  // Validation passed: only now does anything touch the disk.
+  run ??= await RunDirectory.create({
+    ...(request.outDir ? { exact: request.outDir } : { parent: path.resolve(manifest.outputs.dir), name: manifest.name ?? path.basename(manifestFile, '.json') }),
+  });
+  if (!request.resumeDir) await run.writeJson('manifest.resolved.json', manifest);
+  const logger = createLogger({
+    level: request.logLevel ?? 'info',
+    file: run.logFile,
+    ...(request.logFormat ? { format: request.logFormat } : {}),
+    ...(request.console ? { console: request.console } : {}),
+  });
+  logger.info({ runDir: run.root, manifest: manifestFile, resume: Boolean(request.resumeDir) }, `run folder ${run.root}`);
+
+  const signal = request.signal ?? new AbortController().signal;
+  const runOptions: RunOptions = {
+    manifestFile,
+    manifestDir: path.dirname(manifestFile),
+    smoke: request.smoke ?? false,
+    signal,
+    ...(request.resumeDir ? { resumeDir: run.root } : {}),
+  };
+  const root = globalContainer.createChildContainer();
+  root.register(TOKENS.Logger, { useValue: logger });
+  root.register(TOKENS.Registry, { useValue: prepared.registry });
+  root.register(TOKENS.Manifest, { useValue: manifest });
+  root.register(TOKENS.RunDirectory, { useValue: run });
+  root.register(TOKENS.Seed, { useValue: manifest.seed });
+  root.register(TOKENS.RunOptions, { useValue: runOptions });
+
+  const state: RunState = previous ?? { manifestFile, stages: {} };
+  const records: StageRecord[] = [];
+  let status: RunReport['status'] = 'done';
+  let failure: unknown;
+  try {
+    if (backend) root.register(TOKENS.Backend, { useValue: backend });
+    const scope = new ComponentScope(prepared.registry, logger);
+    if (manifest.data) scope.registerEntry(root, 'data', manifest.data);
+    for (const [name, spec] of Object.entries(manifest.models)) scope.registerEntry(root, `models.${name}`, spec);
+
+    for (let index = 0; index < manifest.stages.length; index++) {
+      const spec = manifest.stages[index]!;
+      const prior = state.stages[spec.name];
+      if (!spec.enabled) {
+        records.push({ name: spec.name, type: spec.type, status: 'skipped' });
+        continue;
+      }
+      const stageContainer = root.createChildContainer();
+      const stageLogger = logger.child({ stage: spec.name });
+      const dir = await run.stageDir(spec.name);
+      const resuming = prior !== undefined && prior.status !== 'done';
+      const ctx: StageContext = {
+        name: spec.name,
+        index,
+        logger: stageLogger,
+        container: stageContainer,
+        run,
+        dir,
+        seed: manifest.seed,
+        rng: deriveRng(manifest.seed, 'stage', spec.name),
+        signal,
+        smoke: runOptions.smoke,
+        resolve: <T>(ref: string) => scope.resolve<T>(stageContainer, ref),
+        ...(resuming ? { resumeFrom: dir } : {}),
+      };
+      stageContainer.register(TOKENS.StageContext, { useValue: ctx });
+      const stage = (await scope.build(spec, `stages.${spec.name}`, stageContainer)) as Stage;
+
+      if (prior?.status === 'done') {
+        if (stage.restore) await stage.restore(ctx);
+        stageLogger.info(`stage ${spec.name} finished in an earlier session; restored`);
+        const record: StageRecord = { ...prior, status: 'restored' };
+        records.push(record);
+        root.register(refToken(`stages.${spec.name}`), { useValue: { dir, result: prior.result ?? {} } });
+        continue;
+      }
+      const record: StageRecord = { name: spec.name, type: spec.type, status: 'done', startedAt: new Date().toISOString() };
+      state.stages[spec.name] = { ...record, status: 'interrupted' };
+      await run.writeJson('state.json', state);
+      stageLogger.info(`stage ${spec.name} (${spec.type}) ${resuming ? 'resuming' : 'starting'}`);
+      const t0 = performance.now();
+      try {
+        const result = (await stage.run(ctx)) ?? {};
+        record.result = result;
+      } catch (e) {
+        record.status = 'failed';
+        record.error = { code: isGraphFlowError(e) ? e.code : 'GF_STAGE_FAILED', message: (e as Error)?.message ?? String(e) };
+        throw isGraphFlowError(e) ? e : new GraphFlowError('GF_STAGE_FAILED', `stage "${spec.name}" failed: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+      } finally {
+        record.finishedAt = new Date().toISOString();
+        record.seconds = (performance.now() - t0) / 1000;
+        if (record.status === 'done' && signal.aborted) record.status = 'interrupted';
+        records.push(record);
+        state.stages[spec.name] = record;
+        await run.writeJson('state.json', state);
+      }
+      if (record.status === 'interrupted') {
+        status = 'interrupted';
+        stageLogger.warn(`interrupted; continue with: graphflow run --resume ${run.root}`);
+        break;
+      }
+      stageContainer.register(refToken(`stages.${spec.name}`), { useValue: { dir, result: record.result } });
+      root.register(refToken(`stages.${spec.name}`), { useValue: { dir, result: record.result } });
+      stageLogger.info({ seconds: record.seconds, metrics: record.result?.metrics }, `stage ${spec.name} done in ${record.seconds.toFixed(1)} s`);
+    }
+  } catch (e) {
+    status = 'failed';
+    failure = e;
+    logger.error({ err: e, code: isGraphFlowError(e) ? e.code : undefined }, (e as Error)?.message ?? String(e));
+  }
+
+  const finishedAt = new Date();
+  const report: RunReport = {
+    name: manifest.name ?? path.basename(manifestFile, '.json'),
+    runDir: run.root,
+    manifest: manifestFile,
+    status,
+    startedAt: startedAt.toISOString(),
+    finishedAt: finishedAt.toISOString(),
+    seconds: (finishedAt.getTime() - startedAt.getTime()) / 1000,
+    seed: manifest.seed,
+    ...(backend ? { backend } : {}),
+    smoke: runOptions.smoke,
+    stages: records,
+  };
+  if (manifest.outputs.report) {
+    await run.writeJson('report.json', report);
+    await run.writeText('report.md', renderReportMarkdown(report));
+  }
+  if (failure !== undefined) throw failure;
+  return { runDir: run.root, report };
+}
+
+export type { ResolvedManifest, DependencyContainer, Logger };

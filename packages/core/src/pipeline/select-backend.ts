@@ -1,0 +1,66 @@
+import type { Logger } from 'pino';
+import type { DependencyContainer } from 'tsyringe';
+import { GraphFlowError } from '../errors/graphflow-error';
+import type { BackendInfo, ComputeBackend } from '../contracts/backend';
+import type { Registry } from '../registry/registry';
+
+/**
+ * Activate the compute backend a run asked for. `auto` probes every registered `backend/*` component by
+ * descending priority and takes the first available one, so a missing optional backend never fails `auto`;
+ * an explicit name that is not available fails with the component's own explanation (what to install).
+ */
+export async function selectBackend(
+  registry: Registry,
+  choice: string | { name: string; threads?: number },
+  container: DependencyContainer,
+  logger: Logger,
+): Promise<BackendInfo | undefined> {
+  const name = typeof choice === 'string' ? choice : choice.name;
+  const threads = typeof choice === 'string' ? undefined : choice.threads;
+  const registered = registry.list('backend');
+  if (registered.length === 0) {
+    logger.debug('no backend plugin loaded; leaving TensorFlow.js on its default backend');
+    return undefined;
+  }
+  const build = async (id: string): Promise<ComputeBackend> => {
+    const component = registry.require(id);
+    const ctx = {
+      logger: logger.child({ component: id }),
+      container,
+      path: 'backend',
+      resolve: () => Promise.reject(new Error('backends cannot resolve references')),
+      build: () => Promise.reject(new Error('backends cannot build components')),
+    };
+    return (await component.definition.create({}, ctx)) as ComputeBackend;
+  };
+  const activateOptions = threads !== undefined ? { threads } : {};
+  if (name !== 'auto') {
+    const backend = await build(`backend/${name}`);
+    const probe = await backend.probe();
+    if (!probe.available) {
+      throw new GraphFlowError('GF_BACKEND_UNAVAILABLE', `backend "${name}" is not available here: ${probe.reason ?? 'unknown reason'}`, { pointer: '/backend' });
+    }
+    return report(await backend.activate(activateOptions), logger, 'requested');
+  }
+  const candidates = await Promise.all(registered.map((c) => build(c.id)));
+  candidates.sort((a, b) => b.priority - a.priority);
+  const skipped: string[] = [];
+  for (const backend of candidates) {
+    const probe = await backend.probe();
+    if (!probe.available) {
+      skipped.push(`${backend.name}: ${probe.reason ?? 'unavailable'}`);
+      continue;
+    }
+    try {
+      return report(await backend.activate(activateOptions), logger, 'auto', skipped);
+    } catch (e) {
+      skipped.push(`${backend.name}: failed to start (${(e as Error).message})`);
+    }
+  }
+  throw new GraphFlowError('GF_BACKEND_UNAVAILABLE', `no compute backend could start: ${skipped.join('; ')}`);
+}
+
+function report(info: BackendInfo, logger: Logger, how: string, skipped: string[] = []): BackendInfo {
+  logger.info({ backend: info.name, tfBackend: info.tfBackend, version: info.version, threads: info.threads, how, skipped }, `backend ${info.name} (${info.tfBackend} ${info.version}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`);
+  return info;
+}

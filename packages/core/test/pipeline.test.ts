@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { runPipeline, Registry, ComponentScope, createLogger, TOKENS, refToken, GraphFlowError, type RunReport } from '../src';
+import { container as globalContainer } from 'tsyringe';
+import { fixturePlugin, FakeNet, tempDir, writeJson } from './support/fixture-plugin';
+
+const quiet = Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { isTTY: false });
+const fixturePath = path.join(__dirname, 'support', 'fixture-plugin.js');
+
+function manifest(extra: Record<string, unknown> = {}) {
+  return {
+    name: 'demo',
+    defaultPlugins: false,
+    plugins: [fixturePath],
+    models: { teacher: { type: 'backbone/fake-net', options: { width: 8 } } },
+    stages: [
+      { name: 'teach', type: 'stage/train', options: { model: 'models.teacher', epochs: 2, losses: [{ type: 'loss/graph-flow' }] } },
+      { name: 'again', type: 'stage/train', options: { model: 'models.teacher' } },
+    ],
+    ...extra,
+  };
+}
+
+test('a pipeline runs end to end: stages share model singletons, write artifacts, report and log', async () => {
+  const dir = await tempDir();
+  const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: path.join(dir, 'runs') } }));
+  const { runDir, report } = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] });
+  assert.equal(report.status, 'done');
+  assert.ok(runDir.startsWith(path.join(dir, 'runs', 'demo-')));
+  // the second stage saw the model the first stage trained (one instance per run)
+  assert.deepEqual(report.stages.map((s) => s.result?.metrics?.['trainedBy']), [2, 3]);
+  assert.equal(report.stages[0]!.result?.metrics?.['losses'], 1);
+  const files = await fs.readdir(runDir);
+  for (const f of ['manifest.resolved.json', 'run.log', 'report.json', 'report.md', 'state.json', 'stages']) assert.ok(files.includes(f), f);
+  assert.equal(await fs.readFile(path.join(runDir, 'stages', 'teach', 'trained.txt'), 'utf8'), 'models.teacher 2\n');
+  const resolved = JSON.parse(await fs.readFile(path.join(runDir, 'manifest.resolved.json'), 'utf8'));
+  assert.equal(resolved.seed, 42);
+  assert.equal(resolved.stages[1].options.epochs, 1);
+  const logLines = (await fs.readFile(path.join(runDir, 'run.log'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(logLines.some((l) => l.stage === 'teach' && /done/.test(l.msg)));
+  const md = await fs.readFile(path.join(runDir, 'report.md'), 'utf8');
+  assert.match(md, /## Stage teach \(stage\/train\) — done/);
+});
+
+test('two runs of one manifest get separate folders; an explicit existing --out is refused', async () => {
+  const dir = await tempDir();
+  const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: path.join(dir, 'runs') } }));
+  const a = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] });
+  const b = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] });
+  assert.notEqual(a.runDir, b.runDir);
+  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], outDir: a.runDir }), (e: GraphFlowError) => e.code === 'GF_RUN_DIR_EXISTS');
+  assert.equal(await fs.readFile(path.join(a.runDir, 'stages', 'teach', 'trained.txt'), 'utf8'), 'models.teacher 2\n');
+});
+
+test('an invalid manifest writes nothing to the output folder', async () => {
+  const dir = await tempDir();
+  const out = path.join(dir, 'runs');
+  const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: out }, seed: -1 }));
+  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] }), (e: GraphFlowError) => e.code === 'GF_MANIFEST_INVALID' && e.exitCode === 2);
+  await assert.rejects(fs.access(out));
+});
+
+test('a failing stage fails the run with exit code 1; --resume restores finished stages and reruns the failed one', async () => {
+  const dir = await tempDir();
+  const m = manifest({ outputs: { dir: path.join(dir, 'runs') } });
+  (m.stages[1] as { options: Record<string, unknown> }).options['failAt'] = 0;
+  const file = await writeJson(path.join(dir, 'm.json'), m);
+  const out = path.join(dir, 'run1');
+  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], outDir: out }), (e: GraphFlowError) => e.code === 'GF_STAGE_FAILED' && e.exitCode === 1);
+  const failed = JSON.parse(await fs.readFile(path.join(out, 'report.json'), 'utf8')) as RunReport;
+  assert.equal(failed.status, 'failed');
+  assert.deepEqual(failed.stages.map((s) => s.status), ['done', 'failed']);
+  // The resumed run uses the saved manifest (which still fails): finished stage restored, failed one re-entered.
+  await assert.rejects(runPipeline({ resumeDir: out, console: quiet, defaultPlugins: [] }), /boom at epoch 0/);
+  const again = JSON.parse(await fs.readFile(path.join(out, 'report.json'), 'utf8')) as RunReport;
+  assert.deepEqual(again.stages.map((s) => s.status), ['restored', 'failed']);
+  await assert.rejects(runPipeline({ resumeDir: dir, console: quiet, defaultPlugins: [] }), (e: GraphFlowError) => e.code === 'GF_RESUME_INVALID');
+});
+
+test('components get collaborators from the container; stage scopes are child containers', async () => {
+  const registry = new Registry();
+  await registry.use(fixturePlugin);
+  const logger = createLogger({ level: 'silent' });
+  const scope = new ComponentScope(registry, logger);
+  const root = globalContainer.createChildContainer();
+  root.register(TOKENS.Seed, { useValue: 7 });
+  scope.registerEntry(root, 'models.teacher', { type: 'backbone/fake-net', options: { width: 4, heads: 2 } });
+  const stageA = root.createChildContainer();
+  const stageB = root.createChildContainer();
+  const a = await scope.resolve<FakeNet>(stageA, 'models.teacher');
+  const b = await scope.resolve<FakeNet>(stageB, 'models.teacher');
+  assert.equal(a, b, 'manifest entries are run-wide singletons');
+  assert.equal(a.width, 4);
+  const loss = (await scope.build({ type: 'loss/graph-flow', options: {} }, 'stages.a.losses.0', stageA)) as { container: unknown };
+  assert.equal(loss.container, stageA, 'nested components are built in the asking scope');
+  stageA.register('stage-only', { useValue: 1 });
+  assert.equal(stageB.isRegistered('stage-only', true), false);
+  assert.equal(stageA.resolve(TOKENS.Seed), 7);
+  assert.ok(root.isRegistered(refToken('models.teacher')));
+  await assert.rejects(scope.resolve(stageA, 'models.nope'), (e: GraphFlowError) => e.code === 'GF_MANIFEST_REF');
+});

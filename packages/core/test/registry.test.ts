@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Registry, definePlugin, GraphFlowError } from '../src';
+import { fixturePlugin } from './support/fixture-plugin';
+
+const component = (name: string, kind = 'loss') => ({ kind, name, description: `${name} component`, schema: { properties: {} }, create: () => name });
+
+test('a plugin registers components that list and get return', async () => {
+  const registry = new Registry();
+  const info = await registry.use(fixturePlugin);
+  assert.deepEqual(info.components, ['backbone/fake-net', 'loss/graph-flow', 'stage/train']);
+  assert.deepEqual(registry.list('loss').map((c) => c.id), ['loss/graph-flow']);
+  assert.equal(registry.get('stage/train')?.plugin, 'fixture-plugin');
+  assert.equal(registry.list().length, 3);
+});
+
+test('two plugins registering the same kind/name fail with GF_COMPONENT_DUPLICATE naming both', async () => {
+  const registry = new Registry();
+  await registry.use(definePlugin({ name: 'first', register: (api) => api.component(component('kd')) }));
+  await assert.rejects(
+    registry.use(definePlugin({ name: 'second', register: (api) => { api.component(component('at')); api.component(component('kd')); } })),
+    (e: GraphFlowError) => e.code === 'GF_COMPONENT_DUPLICATE' && /"first" and "second"/.test(e.message),
+  );
+  // All-or-nothing: the second plugin's other component did not stay registered.
+  assert.equal(registry.get('loss/at'), undefined);
+});
+
+test('a plugin that throws while registering gives GF_PLUGIN_REGISTER_FAILED and registers nothing', async () => {
+  const registry = new Registry();
+  await assert.rejects(
+    registry.use(definePlugin({ name: 'broken', register: (api) => { api.component(component('ok')); throw new Error('kaput'); } })),
+    (e: GraphFlowError) => e.code === 'GF_PLUGIN_REGISTER_FAILED' && e.message.includes('kaput') && e.exitCode === 2,
+  );
+  assert.equal(registry.get('loss/ok'), undefined);
+});
+
+test('unknown kinds are refused with a suggestion; new kinds can be declared', async () => {
+  const registry = new Registry();
+  await assert.rejects(
+    registry.use(definePlugin({ name: 'typo', register: (api) => api.component(component('x', 'losss')) })),
+    (e: GraphFlowError) => e.code === 'GF_KIND_UNKNOWN' && e.problems[0]?.suggestion === 'loss',
+  );
+  await registry.use(definePlugin({ name: 'sched', register: (api) => { api.kind({ name: 'sampler', description: 'batch samplers' }); api.component(component('balanced', 'sampler')); } }));
+  assert.equal(registry.get('sampler/balanced')?.definition.kind, 'sampler');
+  assert.ok(registry.listKinds().some((k) => k.name === 'sampler' && k.plugin === 'sched'));
+});
+
+test('malformed component definitions are rejected with GF_COMPONENT_INVALID', async () => {
+  const registry = new Registry();
+  for (const bad of [
+    { ...component('Bad_Name') },
+    { ...component('no-desc'), description: '' },
+    { ...component('no-schema'), schema: undefined },
+    { ...component('bad-schema'), schema: { properties: { x: { type: 'integr' } } } },
+  ]) {
+    await assert.rejects(
+      registry.use(definePlugin({ name: `p-${bad.name}`, register: (api) => api.component(bad as never) })),
+      (e: GraphFlowError) => e.code === 'GF_COMPONENT_INVALID',
+      bad.name,
+    );
+  }
+});
+
+test('suggest finds near-miss ids within and across kinds', async () => {
+  const registry = new Registry();
+  await registry.use(fixturePlugin);
+  assert.equal(registry.suggest('loss/graphflow'), 'loss/graph-flow');
+  assert.equal(registry.suggest('loss/grph-flow'), 'loss/graph-flow');
+  assert.equal(registry.suggest('backbone/graph-flow'), 'loss/graph-flow');
+  assert.equal(registry.suggest('stage/completely-different'), undefined);
+  assert.throws(() => registry.require('loss/graphflow'), (e: GraphFlowError) => e.code === 'GF_COMPONENT_UNKNOWN' && e.problems[0]?.suggestion === 'loss/graph-flow');
+});
