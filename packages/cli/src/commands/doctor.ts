@@ -9,7 +9,6 @@ interface DoctorModule {
 export async function doctorCommand(options: { json?: boolean; backend?: string }, io: CliIo): Promise<number> {
   let mod: DoctorModule;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     mod = require('@graphflow/backend') as DoctorModule;
   } catch {
     io.err('error GF_BACKEND_UNAVAILABLE: @graphflow/backend is not installed (npm install @graphflow/backend)\n');

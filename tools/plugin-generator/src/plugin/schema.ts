@@ -1,0 +1,5 @@
+export interface PluginGeneratorSchema {
+  name: string;
+  directory?: string;
+  packageName?: string;
+}
