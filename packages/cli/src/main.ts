@@ -7,6 +7,7 @@ import { validateCommand } from './commands/validate';
 import { listCommand } from './commands/list';
 import { describeCommand } from './commands/describe';
 import { doctorCommand } from './commands/doctor';
+import { ablateCommand } from './commands/ablate';
 
 /** Build the `graphflow` program. Each action stores its exit code; parse errors exit 2. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -68,6 +69,23 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('-b, --backend <name>', 'check this backend instead of the automatic choice')
     .option('--json', 'print JSON')
     .action(async (opts) => setExit(await doctorCommand(opts, io)));
+
+  program
+    .command('ablate')
+    .description('compare variants of one stage (e.g. which distillation losses), reusing the earlier stages')
+    .argument('<manifest>', 'pipeline manifest (JSON)')
+    .requiredOption('--stage <name>', 'the stage to vary (e.g. distill)')
+    .addOption(new Option('--preset <preset>', 'losses: none/+each/all; pairs: graph-flow |L|=1,2,3; baselines: graph-flow vs each KD baseline').choices(['losses', 'pairs', 'baselines']))
+    .option('--variants <file>', 'JSON file: { "variants": { "<name>": { "<path>": value } } }')
+    .option('--metrics <list>', 'metrics to tabulate', 'dice,iou,hd95')
+    .addOption(setOption())
+    .addOption(pluginOption())
+    .option('-o, --out <dir>', 'exact ablation folder to create')
+    .option('--smoke', 'a few steps per stage only')
+    .option('-b, --backend <name>', 'compute backend')
+    .addOption(new Option('--log-level <level>', 'console log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .addOption(new Option('--log-format <format>', 'console log format').choices(['pretty', 'json']))
+    .action(async (manifest: string, opts) => setExit(await ablateCommand(manifest, opts, io)));
 
   return program;
 }

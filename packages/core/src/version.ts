@@ -1,3 +1,2 @@
 // Read at runtime so the published package.json stays the single source of the version.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const CORE_VERSION: string = (require('../../package.json') as { version: string }).version;

@@ -102,3 +102,18 @@ test('components get collaborators from the container; stage scopes are child co
   assert.ok(root.isRegistered(refToken('models.teacher')));
   await assert.rejects(scope.resolve(stageA, 'models.nope'), (e: GraphFlowError) => e.code === 'GF_MANIFEST_REF');
 });
+
+test('reuse takes named stages from an earlier run through restore()', async () => {
+  const dir = await tempDir();
+  const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: path.join(dir, 'runs') } }));
+  const first = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] });
+  const second = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], reuse: { runDir: first.runDir, stages: ['teach'] } });
+  assert.deepEqual(second.report.stages.map((s) => s.status), ['reused', 'done']);
+  // 'again' trained once on top of the restored model: restored marker + itself
+  assert.equal(second.report.stages[1]!.result?.metrics?.['trainedBy'], 2);
+  await assert.rejects(fs.access(path.join(second.runDir, 'stages', 'teach')));
+  await assert.rejects(
+    runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], reuse: { runDir: dir, stages: ['teach'] } }),
+    (e: GraphFlowError) => e.code === 'GF_RESUME_INVALID',
+  );
+});

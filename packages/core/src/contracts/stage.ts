@@ -2,6 +2,7 @@ import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import type { RunDirectory } from '../run/run-directory';
 import type { Rng } from '../util/rng';
+import type { ModelSummary } from './backbone';
 
 /** Contract of `stage/*` components: one step of a pipeline (train teacher, distill, evaluate …). */
 export interface StageContext {
@@ -33,6 +34,10 @@ export interface StageResult {
   artifacts?: string[];
   /** Markdown for the run report. */
   report?: string;
+  /** Sizes (params/FLOPs) of the networks the stage trained or evaluated, keyed by manifest reference, for the report's model table. */
+  models?: Record<string, ModelSummary>;
+  /** Wall-clock seconds the stage took. */
+  seconds?: number;
 }
 
 export interface Stage {

@@ -4,7 +4,7 @@ import type { StageResult } from '../contracts/stage';
 export interface StageRecord {
   name: string;
   type: string;
-  status: 'done' | 'failed' | 'interrupted' | 'skipped' | 'restored';
+  status: 'done' | 'failed' | 'interrupted' | 'skipped' | 'restored' | 'reused';
   startedAt?: string;
   finishedAt?: string;
   seconds?: number;

@@ -34,6 +34,11 @@ export interface RunRequest extends PluginSetup {
   logFormat?: LogFormat;
   console?: NodeJS.WritableStream & { isTTY?: boolean };
   signal?: AbortSignal;
+  /**
+   * Take these stages' results from an earlier run instead of running them (`Stage.restore` with that run's stage
+   * folder): how ablations reuse one trained teacher and paraphraser across variants.
+   */
+  reuse?: { runDir: string; stages: readonly string[] };
 }
 
 export interface RunState {
@@ -124,7 +129,8 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
       }
       const stageContainer = root.createChildContainer();
       const stageLogger = logger.child({ stage: spec.name });
-      const dir = await run.stageDir(spec.name);
+      const reused = request.reuse?.stages.includes(spec.name) ?? false;
+      const dir = reused ? path.join(path.resolve(request.reuse!.runDir), 'stages', spec.name) : await run.stageDir(spec.name);
       const resuming = prior !== undefined && prior.status !== 'done';
       const ctx: StageContext = {
         name: spec.name,
@@ -143,6 +149,17 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
       stageContainer.register(TOKENS.StageContext, { useValue: ctx });
       const stage = (await scope.build(spec, `stages.${spec.name}`, stageContainer)) as Stage;
 
+      if (reused) {
+        if (!stage.restore) throw new GraphFlowError('GF_RESUME_INVALID', `stage "${spec.name}" (${spec.type}) cannot be reused from another run: it has no restore()`);
+        await fs.access(dir).catch(() => {
+          throw new GraphFlowError('GF_RESUME_INVALID', `cannot reuse stage "${spec.name}": ${dir} does not exist`, { file: dir });
+        });
+        await stage.restore(ctx);
+        stageLogger.info(`stage ${spec.name} reused from ${dir}`);
+        records.push({ name: spec.name, type: spec.type, status: 'reused' });
+        root.register(refToken(`stages.${spec.name}`), { useValue: { dir, result: {} } });
+        continue;
+      }
       if (prior?.status === 'done') {
         if (stage.restore) await stage.restore(ctx);
         stageLogger.info(`stage ${spec.name} finished in an earlier session; restored`);

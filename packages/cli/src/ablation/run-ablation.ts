@@ -1,0 +1,149 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import {
+  GraphFlowError,
+  RunDirectory,
+  closest,
+  preparePipeline,
+  runPipeline,
+  writeJsonAtomic,
+  writeFileAtomic,
+  type Override,
+  type PluginSetup,
+  type RunReport,
+} from '@graphflow/core';
+import { barChartPng } from './bar-chart';
+import { fileVariants, presetVariants, type Preset, type Variant } from './variants';
+
+export interface AblationRequest extends PluginSetup {
+  manifest: string;
+  /** Name of the stage whose variants are compared (a distillation stage). */
+  stage: string;
+  preset?: Preset;
+  variantsFile?: string;
+  /** Metrics to tabulate, read from the last stage reporting them (default dice, iou, hd95). */
+  metrics: string[];
+  overrides: Override[];
+  out?: string;
+  smoke?: boolean;
+  backend?: string;
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  logFormat?: 'pretty' | 'json';
+  signal?: AbortSignal;
+}
+
+export interface AblationRow {
+  variant: string;
+  status: RunReport['status'];
+  runDir: string;
+  seconds: number;
+  metrics: Record<string, number>;
+}
+
+export interface AblationResult {
+  dir: string;
+  base: string;
+  stage: string;
+  rows: AblationRow[];
+}
+
+/** Flatten `{ dice: 0.8, perClass: { liver: 0.9 } }` into `{ dice: 0.8, 'perClass.liver': 0.9 }`. */
+function flatten(metrics: Record<string, unknown>, prefix = '', out: Record<string, number> = {}): Record<string, number> {
+  for (const [k, v] of Object.entries(metrics)) {
+    if (typeof v === 'number') out[prefix + k] = v;
+    else if (v && typeof v === 'object') flatten(v as Record<string, unknown>, `${prefix}${k}.`, out);
+  }
+  return out;
+}
+
+/** The wanted metrics from the last stage (at or after the ablated one) that reports any of them. */
+export function pickMetrics(report: RunReport, fromStage: string, wanted: string[]): Record<string, number> {
+  const start = report.stages.findIndex((s) => s.name === fromStage);
+  for (let i = report.stages.length - 1; i >= Math.max(0, start); i--) {
+    const flat = flatten((report.stages[i]!.result?.metrics ?? {}) as Record<string, unknown>);
+    const picked: Record<string, number> = {};
+    for (const m of wanted) {
+      const key = m in flat ? m : Object.keys(flat).find((k) => k.endsWith(`.${m}`));
+      if (key !== undefined) picked[m] = flat[key]!;
+    }
+    if (Object.keys(picked).length > 0) return picked;
+  }
+  return {};
+}
+
+function toOverrides(variant: Variant): Override[] {
+  return Object.entries(variant.overrides).map(([p, value]) => ({ path: p, value, source: `${p}=${JSON.stringify(value)}` }));
+}
+
+function safeName(name: string): string {
+  return name.replace(/\|L\|=/g, 'L').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'variant';
+}
+
+function fmt(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
+}
+
+export function renderAblationMarkdown(result: AblationResult, metrics: string[]): string {
+  const lines = [`# Ablation of stage "${result.stage}"`, '', `Teacher and earlier stages trained once in \`${result.base}\` and reused by every variant.`, ''];
+  lines.push(`| variant | ${metrics.join(' | ')} | status | seconds |`, `|---|${metrics.map(() => '---:').join('|')}|---|---:|`);
+  for (const row of result.rows) lines.push(`| ${row.variant} | ${metrics.map((m) => fmt(row.metrics[m])).join(' | ')} | ${row.status} | ${row.seconds.toFixed(1)} |`);
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Run variants of one stage: earlier stages run once (the base run), every variant reuses them and runs the
+ * ablated stage and the ones after it. Writes ablation.json, ablation.md and ablation.png in one folder.
+ */
+export async function runAblation(request: AblationRequest): Promise<AblationResult> {
+  const { manifest, registry } = await preparePipeline(request.manifest, request.overrides, request);
+  const index = manifest.stages.findIndex((s) => s.name === request.stage);
+  if (index < 0) {
+    const names = manifest.stages.map((s) => s.name);
+    const hint = closest(request.stage, names);
+    throw new GraphFlowError('GF_MANIFEST_REF', `no stage named "${request.stage}" (stages: ${names.join(', ')})`, { pointer: '/stages', ...(hint ? { problems: [{ code: 'GF_MANIFEST_REF', message: `no stage named "${request.stage}"`, pointer: '/stages', suggestion: hint }] } : {}) });
+  }
+  const stage = manifest.stages[index]!;
+  let variants: Variant[];
+  if (request.variantsFile) {
+    const text = await fs.readFile(request.variantsFile, 'utf8').catch((e: Error) => {
+      throw new GraphFlowError('GF_MANIFEST_NOT_FOUND', `cannot read ${request.variantsFile}: ${e.message}`, { file: request.variantsFile! });
+    });
+    variants = fileVariants(JSON.parse(text), request.variantsFile);
+  } else {
+    variants = presetVariants(request.preset ?? 'losses', stage, (id) => registry.get(id) !== undefined);
+  }
+  // Every variant must validate before anything trains.
+  for (const v of variants) await preparePipeline(request.manifest, [...request.overrides, ...toOverrides(v)], request);
+
+  const folder = await RunDirectory.create(request.out ? { exact: request.out } : { parent: path.resolve(manifest.outputs.dir), name: `${manifest.name ?? path.basename(request.manifest, '.json')}-ablation` });
+  const common = {
+    ...request,
+    manifestPath: request.manifest,
+    ...(request.smoke ? { smoke: true } : {}),
+  };
+  const later = manifest.stages.slice(index).map((s) => ({ path: `stages.${s.name}.enabled`, value: false, source: `stages.${s.name}.enabled=false` }));
+  const baseDir = folder.path('base');
+  await runPipeline({ ...common, overrides: [...request.overrides, ...later], outDir: baseDir });
+  const reuse = { runDir: baseDir, stages: manifest.stages.slice(0, index).map((s) => s.name) };
+  const rows: AblationRow[] = [];
+  for (const variant of variants) {
+    const outDir = folder.path('variants', safeName(variant.name));
+    let row: AblationRow;
+    try {
+      const { report } = await runPipeline({ ...common, overrides: [...request.overrides, ...toOverrides(variant)], outDir, reuse });
+      row = { variant: variant.name, status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics) };
+    } catch (e) {
+      const report = JSON.parse(await fs.readFile(path.join(outDir, 'report.json'), 'utf8').catch(() => 'null')) as RunReport | null;
+      if (!report) throw e;
+      row = { variant: variant.name, status: report.status, runDir: outDir, seconds: report.seconds, metrics: {} };
+    }
+    rows.push(row);
+    if (request.signal?.aborted) break;
+  }
+  const result: AblationResult = { dir: folder.root, base: baseDir, stage: stage.name, rows };
+  await writeJsonAtomic(folder.path('ablation.json'), result);
+  await writeFileAtomic(folder.path('ablation.md'), renderAblationMarkdown(result, request.metrics));
+  const png = await barChartPng(`Ablation of ${stage.name}`, request.metrics.map((m) => ({ metric: m, values: rows.map((r) => ({ label: r.variant, value: r.metrics[m] ?? NaN })) })));
+  await writeFileAtomic(folder.path('ablation.png'), png);
+  return result;
+}

@@ -1,0 +1,79 @@
+import { GraphFlowError, isPlainObject, type StageSpec } from '@graphflow/core';
+
+/** One ablation variant: a name and the overrides (`path → value`) that turn the base manifest into it. */
+export interface Variant {
+  name: string;
+  overrides: Record<string, unknown>;
+}
+
+export type Preset = 'losses' | 'pairs' | 'baselines';
+
+/** Supervised terms stay in every variant: ablations vary what is distilled, not the ground-truth signal. */
+const SUPERVISED = new Set(['loss/ce', 'loss/dice', 'loss/dice-ce']);
+
+/** The paper's KD baselines, swapped in for graph-flow by the `baselines` preset (options at their defaults). */
+export const BASELINES = ['loss/kd', 'loss/at', 'loss/fsp', 'loss/ft', 'loss/skd-pixel', 'loss/skd-pair', 'loss/ifvd', 'loss/coco'];
+
+interface LossEntry {
+  type: string;
+  [key: string]: unknown;
+}
+
+function lossesOf(stage: StageSpec): LossEntry[] {
+  const losses = stage.options['losses'];
+  if (!Array.isArray(losses) || losses.some((l) => !isPlainObject(l) || typeof l['type'] !== 'string')) {
+    throw new GraphFlowError('GF_MANIFEST_INVALID', `stage "${stage.name}" has no "losses" list to ablate`, { pointer: `/stages/${stage.name}/options/losses` });
+  }
+  return losses as LossEntry[];
+}
+
+const short = (type: string) => type.split('/')[1]!;
+
+/**
+ * Variants of one distillation stage:
+ * - `losses`: none (supervised terms only), each distillation term alone, and all of them;
+ * - `pairs`: graph-flow with |L| = 1, 2, 3 consecutive tap pairs;
+ * - `baselines`: graph-flow replaced by each KD baseline.
+ */
+export function presetVariants(preset: Preset, stage: StageSpec, registered: (id: string) => boolean): Variant[] {
+  const losses = lossesOf(stage);
+  const path = `stages.${stage.name}.losses`;
+  const supervised = losses.filter((l) => SUPERVISED.has(l.type));
+  const distill = losses.filter((l) => !SUPERVISED.has(l.type));
+  if (preset === 'losses') {
+    return [
+      { name: 'none', overrides: { [path]: supervised } },
+      ...distill.map((l) => ({ name: `+${short(l.type)}`, overrides: { [path]: [...supervised, l] } })),
+      ...(distill.length > 1 ? [{ name: 'all', overrides: { [path]: losses } }] : []),
+    ];
+  }
+  const gfIndex = losses.findIndex((l) => l.type === 'loss/graph-flow');
+  if (gfIndex < 0) throw new GraphFlowError('GF_MANIFEST_INVALID', `preset "${preset}" needs a loss/graph-flow term in stage "${stage.name}"`);
+  if (preset === 'pairs') {
+    return [1, 2, 3].map((pairs) => {
+      const gf = losses[gfIndex]!;
+      const entry = { ...gf, options: { ...(isPlainObject(gf['options']) ? gf['options'] : {}), pairs } };
+      return { name: `|L|=${pairs}`, overrides: { [path]: losses.map((l, i) => (i === gfIndex ? entry : l)) } };
+    });
+  }
+  const weight = losses[gfIndex]!['weight'];
+  return [
+    { name: 'graph-flow', overrides: { [path]: [...supervised, losses[gfIndex]!] } },
+    ...BASELINES.filter(registered).map((type) => ({
+      name: short(type),
+      overrides: { [path]: [...supervised, { type, ...(weight !== undefined ? { weight } : {}), options: {} }] },
+    })),
+  ];
+}
+
+/** Variants from a file: `{ "variants": { "<name>": { "<path>": <value>, … } } }`. */
+export function fileVariants(value: unknown, file: string): Variant[] {
+  const variants = isPlainObject(value) ? value['variants'] : undefined;
+  if (!isPlainObject(variants) || Object.keys(variants).length === 0) {
+    throw new GraphFlowError('GF_MANIFEST_INVALID', 'an ablation file needs a non-empty "variants" object of name → { path: value } overrides', { file, pointer: '/variants' });
+  }
+  return Object.entries(variants).map(([name, overrides]) => {
+    if (!isPlainObject(overrides)) throw new GraphFlowError('GF_MANIFEST_INVALID', `variant "${name}" must map override paths to values`, { file, pointer: `/variants/${name}` });
+    return { name, overrides };
+  });
+}

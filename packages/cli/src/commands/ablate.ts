@@ -1,0 +1,50 @@
+import { parseOverride } from '@graphflow/core';
+import type { CliIo } from '../io';
+import { cliPluginSetup } from '../plugin-setup';
+import { reportError } from '../errors';
+import { renderAblationMarkdown, runAblation } from '../ablation/run-ablation';
+import type { Preset } from '../ablation/variants';
+
+export interface AblateOptions {
+  stage: string;
+  preset?: Preset;
+  variants?: string;
+  metrics: string;
+  set?: string[];
+  plugin?: string[];
+  out?: string;
+  smoke?: boolean;
+  backend?: string;
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  logFormat?: 'pretty' | 'json';
+}
+
+export async function ablateCommand(manifest: string, options: AblateOptions, io: CliIo): Promise<number> {
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const metrics = options.metrics.split(',').map((m) => m.trim()).filter(Boolean);
+    const result = await runAblation({
+      ...cliPluginSetup(options.plugin),
+      manifest,
+      stage: options.stage,
+      ...(options.preset ? { preset: options.preset } : {}),
+      ...(options.variants ? { variantsFile: options.variants } : {}),
+      metrics,
+      overrides: (options.set ?? []).map(parseOverride),
+      ...(options.out ? { out: options.out } : {}),
+      ...(options.smoke ? { smoke: true } : {}),
+      ...(options.backend ? { backend: options.backend } : {}),
+      ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+      ...(options.logFormat ? { logFormat: options.logFormat } : {}),
+      signal: controller.signal,
+    });
+    io.out(`${renderAblationMarkdown(result, metrics)}\nablation written to ${result.dir} (ablation.md, ablation.json, ablation.png)\n`);
+    return result.rows.every((r) => r.status === 'done') ? 0 : 1;
+  } catch (e) {
+    return reportError(e, io);
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}

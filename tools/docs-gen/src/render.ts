@@ -1,0 +1,77 @@
+import { ERROR_CODES, manifestSchema, type Registry, type JsonSchema } from '@graphflow/core';
+
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n+/g, ' ');
+}
+
+function typeText(schema: Record<string, unknown>): string {
+  if (Array.isArray(schema['enum'])) return (schema['enum'] as unknown[]).map((v) => `\`${JSON.stringify(v)}\``).join(' \\| ');
+  if (typeof schema['gfRef'] === 'string') return `reference \`${schema['gfRef']}.<name>\``;
+  if (typeof schema['gfComponent'] === 'string') return `\`${schema['gfComponent']}/*\` spec`;
+  if (typeof schema['$ref'] === 'string') return `see ${String(schema['$ref']).split('/').pop()}`;
+  if (Array.isArray(schema['oneOf'])) return (schema['oneOf'] as Record<string, unknown>[]).map(typeText).join(' or ');
+  const t = schema['type'];
+  let text = Array.isArray(t) ? t.join(' \\| ') : typeof t === 'string' ? t : 'any';
+  if (t === 'array' && schema['items'] && typeof schema['items'] === 'object') text = `array of ${typeText(schema['items'] as Record<string, unknown>)}`;
+  const bounds: string[] = [];
+  for (const [k, sym] of [['minimum', '≥'], ['exclusiveMinimum', '>'], ['maximum', '≤'], ['exclusiveMaximum', '<'], ['minItems', 'items ≥'], ['maxItems', 'items ≤']] as const) {
+    if (typeof schema[k] === 'number') bounds.push(`${sym} ${schema[k]}`);
+  }
+  return bounds.length ? `${text} (${bounds.join(', ')})` : text;
+}
+
+function optionRows(schema: JsonSchema, prefix = ''): string[] {
+  const props = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
+  const required = new Set((schema['required'] as string[] | undefined) ?? []);
+  const rows: string[] = [];
+  for (const [key, sub] of Object.entries(props)) {
+    const name = `\`${prefix}${key}\`${required.has(key) ? ' (required)' : ''}`;
+    const def = 'default' in sub ? `\`${JSON.stringify(sub['default'])}\`` : '';
+    rows.push(`| ${name} | ${cell(typeText(sub))} | ${cell(def)} | ${cell(String(sub['description'] ?? ''))} |`);
+    if (sub['type'] === 'object' && sub['properties']) rows.push(...optionRows(sub, `${prefix}${key}.`));
+  }
+  return rows;
+}
+
+export function renderErrors(): string {
+  const lines = ['# Error codes', '', 'Every error GraphFlow reports for something a user can fix carries one of these stable codes, with the file, the JSON pointer and (for manifests) the line and column. Exit codes: 2 for invalid input, 1 for a failure while running.', '', '| code | meaning |', '|---|---|'];
+  for (const [code, meaning] of Object.entries(ERROR_CODES)) lines.push(`| \`${code}\` | ${cell(meaning)} |`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderManifest(): string {
+  const schema = manifestSchema();
+  const lines = ['# Manifest reference', '', String(schema['description'] ?? ''), '', `Schema file: \`packages/core/schema/manifest.schema.json\` (use it as \`"$schema"\` for editor completion).`, '', '## Top-level keys', '', '| key | type | default | description |', '|---|---|---|---|'];
+  lines.push(...optionRows(schema));
+  const defs = (schema['definitions'] ?? {}) as Record<string, JsonSchema>;
+  for (const [name, def] of Object.entries(defs)) {
+    if (!def['properties']) continue;
+    lines.push('', `## ${name}`, '', '| key | type | default | description |', '|---|---|---|---|', ...optionRows(def));
+  }
+  lines.push(
+    '',
+    '## References, overrides and inheritance',
+    '',
+    '- Component options marked "reference" take a string such as `"models.teacher"`, `"data"` or `"stages.teacher"` (an earlier stage); validation checks the entry exists and suggests near-misses.',
+    '- `graphflow run m.json --set stages.1.epochs=5` sets a value before validation. Segments are keys, array indices, or names of items in named lists (`stages.distill.epochs`); after `data`, `models.<name>` or `stages.<i>`, keys other than `type`, `options`, `name`, `description`, `enabled` address the options. Values are parsed as JSON when they parse, as strings otherwise.',
+    '- `extends` merge rules are in the `extends` row above. Relative plugin paths are resolved against the file that names them.',
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderComponents(registry: Registry): string {
+  const lines = ['# Component reference', '', 'Every component the built-in plugins register, with its options. `graphflow describe <kind/name>` prints the same from the installed code.', ''];
+  for (const kind of registry.listKinds()) {
+    const components = registry.list(kind.name);
+    if (components.length === 0) continue;
+    lines.push(`## ${kind.name}`, '', kind.description, '');
+    for (const c of components) {
+      lines.push(`### \`${c.id}\``, '', `${c.definition.description} *(plugin \`${c.plugin}\`)*`, '');
+      if (c.definition.docs) lines.push(c.definition.docs.trim(), '');
+      const rows = optionRows(c.definition.schema);
+      if (rows.length) lines.push('| option | type | default | description |', '|---|---|---|---|', ...rows, '');
+      else lines.push('No options.', '');
+    }
+  }
+  return `${lines.join('\n').trim()}\n`;
+}
