@@ -1,1 +1,4 @@
-export {};
+export { main, buildProgram } from './main';
+export type { CliIo } from './io';
+export { runAblation, pickMetrics, renderAblationMarkdown, type AblationRequest, type AblationResult, type AblationRow } from './ablation/run-ablation';
+export { presetVariants, fileVariants, BASELINES, type Variant, type Preset } from './ablation/variants';

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { createRegistry } from '@graphflow/core';
-import { renderComponents, renderErrors, renderManifest } from './render';
+import { buildProgram } from '@graphflow/cli';
+import { renderCli, renderComponents, renderErrors, renderManifest } from './render';
 
 /** The generated reference pages, by path relative to the repository root. */
 export async function generateReference(): Promise<Record<string, string>> {
@@ -10,6 +11,7 @@ export async function generateReference(): Promise<Record<string, string>> {
     'docs/reference/errors.md': renderErrors(),
     'docs/reference/manifest.md': renderManifest(),
     'docs/reference/components.md': renderComponents(registry),
+    'docs/reference/cli.md': renderCli(buildProgram({ out: () => undefined, err: () => undefined }, () => undefined)),
   };
 }
 
