@@ -40,13 +40,18 @@ export interface AdversaryStep {
   /** Discriminator updates per generator step (>=1), or every k-th step when < 1 (e.g. 0.5 → every 2nd). */
   readonly updateRatio: number;
   trainableVariables(): tf.Variable[];
-  /** Discriminator loss for one batch (tensors are detached from the student by the stage). */
+  /**
+   * Discriminator loss for one batch (tensors are detached from the student by the stage), including any
+   * penalty: WGAN-GP's gradient penalty is computed inside with a nested tf.grad (tfjs 4.22 supports the
+   * second-order gradient it needs), so the stage only calls variableGrads/minimize on this over trainableVariables().
+   * Also advances internal state such as spectral-norm power iterations, so call it once per discriminator update.
+   */
   loss(inputs: { images: tf.Tensor4D; studentProbs: tf.Tensor4D; teacherProbs: tf.Tensor4D }): tf.Scalar;
-  /** Optional penalty computed outside the main gradient tape (e.g. WGAN-GP). */
 }
 
 export interface LossTerm {
   readonly id: string;
+  /** Valid after bind(): terms whose taps default from the networks' tapDefaults only know them once bound. */
   requirements(): LossRequirements;
   /** Called once before training with the bound networks; builds translators etc. */
   bind(ctx: LossBindContext): void | Promise<void>;

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs';
+import { defineComponent, type LossBindContext, type LossInputs, type LossRequirements, type LossTerm } from '@graphflow/core';
+import { StatelessTerm, tapOf } from '../util/base-term';
+import { l2Normalize } from '../util/normalize';
+import { adaptiveAvgPool } from '../util/pooling';
+import { requireTeacher } from '../util/taps';
+import { stopGradient } from '../util/stop-gradient';
+import { multiTapRules, multiTapSchema, resolveTapPairs, type MultiTapOptions } from './tap-options';
+
+export interface AttentionTransferOptions extends MultiTapOptions {
+  p: number;
+  beta: number;
+}
+
+/** Spatial attention map Q = mean_c |F_c|^p: [N,h,w,C] → [N,h,w,1] (channel-count independent). */
+export function attentionMap(feature: tf.Tensor4D, p: number): tf.Tensor4D {
+  return tf.tidy(() => tf.mean(tf.pow(tf.abs(feature), p), 3, true) as tf.Tensor4D);
+}
+
+/**
+ * β/2 · Σ_j mean_{n,i} (Q̂_S,j − Q̂_T,j)² with Q̂ the attention map pooled to the smaller of the two grids,
+ * flattened and L2-normalised per image (Zagoruyko & Komodakis' reference code uses exactly this mean).
+ */
+export function attentionTransfer(student: readonly tf.Tensor4D[], teacher: readonly tf.Tensor4D[], p: number, beta: number): tf.Scalar {
+  return tf.tidy(() => {
+    const terms = student.map((s, j) => {
+      const t = teacher[j]!;
+      const h = Math.min(s.shape[1], t.shape[1]);
+      const w = Math.min(s.shape[2], t.shape[2]);
+      const flat = (f: tf.Tensor4D) => l2Normalize(tf.reshape(adaptiveAvgPool(attentionMap(f, p), h, w), [f.shape[0], h * w]), 1);
+      return tf.mean(tf.square(tf.sub(flat(s), flat(t))));
+    });
+    return tf.mul(tf.addN(terms), beta / 2) as tf.Scalar;
+  });
+}
+
+export class AttentionTransferLoss extends StatelessTerm implements LossTerm {
+  private studentTaps: string[] = [];
+  private teacherTaps: string[] = [];
+  constructor(private readonly options: AttentionTransferOptions) {
+    super('at');
+  }
+  requirements(): LossRequirements {
+    return { labels: false, teacher: true, studentTaps: this.studentTaps, teacherTaps: this.teacherTaps };
+  }
+  override bind(ctx: LossBindContext): void {
+    const taps = resolveTapPairs(this.options, ctx.student, requireTeacher(ctx.teacher, 'at'), 1, 'at');
+    this.teacherTaps = taps.teacher.map((t) => t.name);
+    this.studentTaps = taps.student.map((t) => t.name);
+  }
+  compute(inputs: LossInputs): tf.Scalar {
+    const teacher = inputs.teacher!;
+    const s = this.studentTaps.map((n) => tapOf(inputs.student.taps, n, 'student', 'at'));
+    const t = this.teacherTaps.map((n) => stopGradient(tapOf(teacher.taps, n, 'teacher', 'at')));
+    return attentionTransfer(s, t, this.options.p, this.options.beta);
+  }
+}
+
+export const attentionTransferComponent = defineComponent<AttentionTransferOptions, LossTerm>({
+  kind: 'loss',
+  name: 'at',
+  description: 'Attention transfer: match normalised spatial attention maps of paired taps (Zagoruyko & Komodakis, ICLR 2017).',
+  docs: [
+    '**Formula.** Q(F) = mean_c |F_c|^p [N,h,w]; pooled to the smaller grid of each pair, flattened, L2-normalised per image: Q̂.',
+    'L = β/2 · Σ_j mean_{n,i} (Q̂_S,j − Q̂_T,j)². Channel counts may differ (Q is channel-free).',
+    'Source: Zagoruyko, Komodakis, "Paying More Attention to Attention: Improving the Performance of CNNs via Attention Transfer", ICLR 2017.',
+  ].join('\n'),
+  schema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      ...multiTapSchema('up to 3 taps spread over tapDefaults.ordered'),
+      p: { type: 'number', exclusiveMinimum: 0, default: 2, description: 'Exponent p of the attention map mean_c |F_c|^p.' },
+      beta: { type: 'number', minimum: 0, default: 1000, description: 'β; the reference code uses 1000 with the β/2 factor.' },
+    },
+  },
+  rules: (o) => multiTapRules(o, 1),
+  create: (options) => new AttentionTransferLoss(options),
+});
