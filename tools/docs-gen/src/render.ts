@@ -9,7 +9,8 @@ function typeText(schema: Record<string, unknown>): string {
   if (typeof schema['gfRef'] === 'string') return `reference \`${schema['gfRef']}.<name>\``;
   if (typeof schema['gfComponent'] === 'string') return `\`${schema['gfComponent']}/*\` spec`;
   if (typeof schema['$ref'] === 'string') return `see ${String(schema['$ref']).split('/').pop()}`;
-  if (Array.isArray(schema['oneOf'])) return (schema['oneOf'] as Record<string, unknown>[]).map(typeText).join(' or ');
+  const union = (schema['oneOf'] ?? schema['anyOf']) as Record<string, unknown>[] | undefined;
+  if (Array.isArray(union)) return union.map(typeText).join(' or ');
   const t = schema['type'];
   let text = Array.isArray(t) ? t.join(' \\| ') : typeof t === 'string' ? t : 'any';
   if (t === 'array' && schema['items'] && typeof schema['items'] === 'object') text = `array of ${typeText(schema['items'] as Record<string, unknown>)}`;

@@ -15,7 +15,8 @@ function typeOf(schema: Record<string, unknown>): string {
   if (typeof schema['gfRef'] === 'string') return `ref ${schema['gfRef']}.<name>`;
   if (typeof schema['gfComponent'] === 'string') return `${schema['gfComponent']} spec`;
   const t = schema['type'];
-  let text = Array.isArray(t) ? t.join(' | ') : typeof t === 'string' ? t : schema['oneOf'] ? 'one of several forms' : 'any';
+  const union = (schema['oneOf'] ?? schema['anyOf']) as Record<string, unknown>[] | undefined;
+  let text = Array.isArray(t) ? t.join(' | ') : typeof t === 'string' ? t : Array.isArray(union) ? union.map(typeOf).join(' | ') : 'any';
   if (t === 'array' && typeof schema['items'] === 'object' && schema['items'] !== null) text = `${typeOf(schema['items'] as Record<string, unknown>)}[]`;
   const bounds: string[] = [];
   for (const [k, sym] of [['minimum', '>='], ['exclusiveMinimum', '>'], ['maximum', '<='], ['exclusiveMaximum', '<']] as const) {
