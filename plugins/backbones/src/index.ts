@@ -1,1 +1,37 @@
-export {};
+import { definePlugin } from '@graphflow/core';
+import { unetComponent } from './components/unet-component';
+import { transUNetComponent } from './components/transunet-component';
+import { mobileUNetComponent } from './components/mobile-unet-component';
+import { enetComponent } from './components/enet-component';
+import { erfnetComponent } from './components/erfnet-component';
+
+export { LayersSegmentationModel, type SavedNetworkMetadata } from './model/layers-segmentation-model';
+export { describeModelSize, type ModelSize, type LayerCost, type CountsMacs } from './model/model-size';
+export { inputSizeProblem } from './model/input-size';
+export { saveLayersModel, readLayersArtifacts, layersModelDirectory, MODEL_JSON, WEIGHTS_BIN } from './model/layers-artifacts-io';
+export type { NetworkGraph, SymbolicTap } from './model/network-graph';
+export { backboneInputSizeRequirement } from './components/input-size-requirements';
+export { transUNetRules } from './components/transunet-component';
+export { MultiHeadSelfAttention } from './layers/multi-head-self-attention';
+export { PositionEmbedding2D } from './layers/position-embedding-2d';
+export { buildUNet, type UNetOptions } from './networks/unet';
+export { buildTransUNet, transUNetTokenStride, type TransUNetOptions } from './networks/transunet';
+export { buildMobileUNet, type MobileUNetOptions } from './networks/mobile-unet';
+export { buildENet, type ENetOptions } from './networks/enet';
+export { buildERFNet, type ERFNetOptions } from './networks/erfnet';
+export { unetComponent, transUNetComponent, mobileUNetComponent, enetComponent, erfnetComponent };
+
+/** The backbones plugin: registers backbone/unet, transunet, mobile-unet, enet and erfnet. */
+const plugin = definePlugin({
+  name: '@graphflow/backbones',
+  version: '0.1.0',
+  register(api) {
+    api.component(unetComponent);
+    api.component(transUNetComponent);
+    api.component(mobileUNetComponent);
+    api.component(enetComponent);
+    api.component(erfnetComponent);
+  },
+});
+
+export default plugin;
