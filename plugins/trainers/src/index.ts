@@ -1,1 +1,54 @@
-export {};
+import { definePlugin, type ComponentDefinition } from '@graphflow/core';
+import { accuracyComponent, diceComponent, hd95Component, iouComponent } from './metrics/metric-components';
+import { adamComponent, adamwComponent, sgdComponent } from './optim/optimizer-components';
+import { constantComponent, cosineComponent, polyComponent, stepComponent } from './schedules/schedule-components';
+import { distillStageComponent, evaluateStageComponent, paraphraserStageComponent, predictStageComponent, supervisedStageComponent } from './stages/stage-components';
+
+/** Every component this plugin registers, in registration order. */
+export const TRAINER_COMPONENTS: readonly ComponentDefinition<never, unknown>[] = [
+  supervisedStageComponent,
+  paraphraserStageComponent,
+  distillStageComponent,
+  evaluateStageComponent,
+  predictStageComponent,
+  adamComponent,
+  adamwComponent,
+  sgdComponent,
+  polyComponent,
+  cosineComponent,
+  stepComponent,
+  constantComponent,
+  diceComponent,
+  iouComponent,
+  accuracyComponent,
+  hd95Component,
+];
+
+export default definePlugin({
+  name: '@graphflow/trainers',
+  version: '0.1.0',
+  register(api) {
+    for (const c of TRAINER_COMPONENTS) api.component(c as Parameters<typeof api.component>[0]);
+  },
+});
+
+// Functions the CLI wires into `graphflow predict | eval | export`.
+export { predictImages, type PredictOptions, type PredictedFile } from './predict/predict-images';
+export { loadImageFiles, type ImageFileOptions } from './predict/image-files';
+export { evaluateModel, flattenSummary, type EvaluateOptions, type EvaluationResult, type CaseResult } from './evaluation/evaluate-model';
+export { evaluationTable } from './evaluation/evaluation-report';
+export { exportModel, type ExportOptions, type ModelCard } from './export/export-model';
+
+// Building blocks for other plugins and tools.
+export { loadSnapshot, saveSnapshot } from './checkpoint/final-weights';
+export { CheckpointStore, type CheckpointState, type TrainingPosition } from './checkpoint/checkpoint-store';
+export { readWeights, writeWeights, assignWeights } from './checkpoint/weight-file';
+export type { Optimizer, Param, OptimizerState } from './optim/optimizer';
+export type { Schedule } from './schedules/schedule';
+export { DiceMetric } from './metrics/dice';
+export { IouMetric } from './metrics/iou';
+export { AccuracyMetric } from './metrics/accuracy';
+export { Hd95Metric } from './metrics/hd95';
+export { euclideanDistanceTransform } from './metrics/euclidean-distance-transform';
+export { renderOverlay, writeMaskPng } from './figures/overlay';
+export { writeLossCurve } from './figures/loss-curve';

@@ -6,12 +6,15 @@ export interface MetricInput {
   /** [H, W] or [D, H, W]. */
   shape: readonly number[];
   numClasses: number;
-  /** Physical spacing per axis, same length as shape, when known. */
+  /** Physical spacing per axis, same length and order as shape ([row, col] or [slice, row, col]), when known. */
   spacing?: readonly number[];
 }
 
 export interface MetricValue {
-  /** Per class index (background included at 0); NaN where undefined (class absent in both). */
+  /**
+   * Per class index (background included at 0); NaN where undefined (class absent in both). Distance metrics use the
+   * image diagonal when a class is absent from exactly one of prediction and target (see metric/hd95's docs).
+   */
   perClass: number[];
   /** Mean over foreground classes present, the paper's convention. */
   mean: number;

@@ -1,0 +1,13 @@
+import { GraphFlowError, type SegmentationData, type SegmentationModel } from '@graphflow/core';
+
+/** A network and a dataset must agree on channels, classes and input size; checked before any training work. */
+export function checkModelFitsData(model: SegmentationModel, data: SegmentationData, pointer: string): void {
+  const problems: string[] = [];
+  if (model.inChannels !== data.channels) problems.push(`the network takes ${model.inChannels} input channel(s), the data has ${data.channels}`);
+  if (model.numClasses !== data.numClasses) problems.push(`the network predicts ${model.numClasses} classes, the data has ${data.numClasses}`);
+  const sizeProblem = model.checkInputSize(data.inputSize[0], data.inputSize[1]);
+  if (sizeProblem) problems.push(sizeProblem);
+  if (problems.length > 0) {
+    throw new GraphFlowError('GF_OPTIONS_INVALID', `${model.architecture} does not fit the dataset: ${problems.join('; ')}`, { pointer });
+  }
+}

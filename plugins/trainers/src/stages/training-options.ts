@@ -1,0 +1,121 @@
+import type { ComponentSpec, JsonSchema } from '@graphflow/core';
+import type { LoopOptions } from '../training/training-loop';
+
+/** Options every training stage accepts (after schema defaults are filled in). */
+export interface TrainingStageOptions {
+  data: string;
+  epochs: number;
+  steps: number;
+  batchSize: number;
+  augment: boolean;
+  dropLast: boolean;
+  optimizer: ComponentSpec;
+  schedule: ComponentSpec;
+  clipGradNorm: number;
+  clipGradValue: number;
+  checkpointEvery: number;
+  keepCheckpoints: number;
+  validation: ValidationOptions;
+  init?: string;
+  logEverySteps: number;
+  logEverySeconds: number;
+}
+
+export interface ValidationOptions {
+  every: number;
+  partition: 'val' | 'test';
+  monitor: string;
+  metrics: ComponentSpec[];
+  patience: number;
+  restoreBest: boolean;
+  batchSize: number;
+}
+
+const component = (kind: string, type: string, description: string): JsonSchema => ({
+  type: 'object',
+  gfComponent: kind,
+  description,
+  default: { type, options: {} },
+});
+
+/** JSON Schema properties shared by `stage/supervised`, `stage/paraphraser` and `stage/distill`. */
+export function trainingOptionProperties(defaults: { monitor: string; metrics: ComponentSpec[]; validateEvery: number }): Record<string, JsonSchema> {
+  return {
+    data: { type: 'string', gfRef: 'data', default: 'data', description: 'The dataset to train on (its `train` split; `val` for validation).' },
+    epochs: { type: 'integer', minimum: 1, default: 10, description: 'Passes over the train split.' },
+    steps: { type: 'integer', minimum: 0, default: 0, description: 'Total optimizer updates; 0 means epochs × batches per epoch.' },
+    batchSize: { type: 'integer', minimum: 1, default: 4, description: 'Images per update.' },
+    augment: { type: 'boolean', default: true, description: "Apply the dataset's augmentation transforms to training batches." },
+    dropLast: { type: 'boolean', default: false, description: 'Skip the last, smaller batch of each epoch (useful with batch norm).' },
+    optimizer: component('optimizer', 'optimizer/adam', 'Optimizer of the trained parameters.'),
+    schedule: component('schedule', 'schedule/poly', 'Learning-rate schedule (multiplies the optimizer lr per update).'),
+    clipGradNorm: { type: 'number', minimum: 0, default: 0, description: 'Rescale gradients when their global L2 norm exceeds this; 0 = off.' },
+    clipGradValue: { type: 'number', minimum: 0, default: 0, description: 'Clamp each gradient element to ±this; 0 = off (ignored when clipGradNorm is set).' },
+    checkpointEvery: { type: 'integer', minimum: 0, default: 0, description: 'Also checkpoint every N updates (checkpoints are always written at epoch ends).' },
+    keepCheckpoints: { type: 'integer', minimum: 1, default: 2, description: 'Checkpoints kept on disk (newest first).' },
+    validation: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Validation during training and best-weights selection.',
+      properties: {
+        every: { type: 'integer', minimum: 0, default: defaults.validateEvery, description: 'Validate every N epochs (and after the last); 0 = never.' },
+        partition: { type: 'string', enum: ['val', 'test'], default: 'val', description: 'Split to validate on.' },
+        monitor: { type: 'string', default: defaults.monitor, description: 'Metric selecting the best weights, e.g. `dice`, `iou`, `hd95`, or `dice/<class name>`.' },
+        metrics: {
+          type: 'array',
+          items: { type: 'object', gfComponent: 'metric' },
+          default: defaults.metrics,
+          description: 'Metrics computed at validation.',
+        },
+        patience: { type: 'integer', minimum: 0, default: 0, description: 'Stop after this many validations without improvement; 0 = never stop early.' },
+        restoreBest: { type: 'boolean', default: true, description: 'End the stage with the best validated weights rather than the last.' },
+        batchSize: { type: 'integer', minimum: 1, default: 4, description: 'Images per inference batch during validation.' },
+      },
+    },
+    init: { type: 'string', minLength: 1, description: 'Start from weights of an earlier run: a stage folder, its final/ or best/, or a checkpoint folder.' },
+    logEverySteps: { type: 'integer', minimum: 1, default: 10, description: 'Progress log line interval (updates) when not on a terminal.' },
+    logEverySeconds: { type: 'number', minimum: 0, default: 30, description: 'Progress log line interval (seconds) when not on a terminal.' },
+  };
+}
+
+export function loopOptions(o: TrainingStageOptions, extra: { higherIsBetter: boolean; unlabeled: boolean; hasValidation: boolean }): LoopOptions {
+  return {
+    epochs: o.epochs,
+    steps: o.steps,
+    batchSize: o.batchSize,
+    augment: o.augment,
+    dropLast: o.dropLast,
+    checkpointEvery: o.checkpointEvery,
+    keepCheckpoints: o.keepCheckpoints,
+    validateEvery: extra.hasValidation ? o.validation.every : 0,
+    monitor: o.validation.monitor,
+    higherIsBetter: extra.higherIsBetter,
+    patience: o.validation.patience,
+    restoreBest: o.validation.restoreBest,
+    unlabeled: extra.unlabeled,
+    progress: { logEverySteps: o.logEverySteps, logEverySeconds: o.logEverySeconds },
+  };
+}
+
+/** Defaults applied when a stage is constructed directly (tests, CLI helpers) rather than from a manifest. */
+export function defaultTrainingOptions(overrides: Partial<TrainingStageOptions> = {}): TrainingStageOptions {
+  return {
+    data: 'data',
+    epochs: 1,
+    steps: 0,
+    batchSize: 2,
+    augment: false,
+    dropLast: false,
+    optimizer: { type: 'optimizer/adam', options: {} },
+    schedule: { type: 'schedule/poly', options: {} },
+    clipGradNorm: 0,
+    clipGradValue: 0,
+    checkpointEvery: 0,
+    keepCheckpoints: 2,
+    logEverySteps: 10,
+    logEverySeconds: 30,
+    ...overrides,
+    validation: { every: 0, partition: 'val', monitor: 'dice', metrics: [], patience: 0, restoreBest: true, batchSize: 4, ...(overrides.validation ?? {}) },
+  };
+}
