@@ -34,3 +34,5 @@ export * from './pipeline/component-scope';
 export * from './pipeline/prepare';
 export * from './pipeline/report';
 export * from './pipeline/run-pipeline';
+export * from './pipeline/run-scope';
+export * from './pipeline/open-run';

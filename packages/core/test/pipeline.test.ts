@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { runPipeline, Registry, ComponentScope, createLogger, TOKENS, refToken, GraphFlowError, type RunReport } from '../src';
+import { runPipeline, openRun, Registry, ComponentScope, createLogger, TOKENS, refToken, GraphFlowError, type RunReport } from '../src';
 import { container as globalContainer } from 'tsyringe';
 import { fixturePlugin, FakeNet, tempDir, writeJson } from './support/fixture-plugin';
 
@@ -116,4 +116,15 @@ test('reuse takes named stages from an earlier run through restore()', async () 
     runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], reuse: { runDir: dir, stages: ['teach'] } }),
     (e: GraphFlowError) => e.code === 'GF_RESUME_INVALID',
   );
+});
+
+test('openRun rebuilds a finished run and restores what its stages produced, without training', async () => {
+  const dir = await tempDir();
+  const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: path.join(dir, 'runs') } }));
+  const { runDir } = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] });
+  const opened = await openRun(runDir, { defaultPlugins: [], console: quiet });
+  assert.deepEqual(opened.restored, ['teach', 'again']);
+  const net = await opened.resolve<FakeNet>('models.teacher');
+  assert.deepEqual(net.trainedBy, ['teach(restored)', 'again(restored)']);
+  await assert.rejects(openRun(dir, { defaultPlugins: [], console: quiet }), (e: GraphFlowError) => e.code === 'GF_RESUME_INVALID');
 });

@@ -23,6 +23,10 @@ export interface Sample {
   spacing?: [number, number];
   /** Position of a slice within its volume, for per-volume (3-D) evaluation. */
   sliceIndex?: number;
+  /**
+   * Layout-specific extras. @graphflow/data sets `originalSize` ([h, w] before resizing), `imageFile`
+   * (the file, or `file#dataset[slice]`, it came from) and, for BUSI, `class` (benign/malignant/normal).
+   */
   meta?: Record<string, unknown>;
 }
 

@@ -9,11 +9,10 @@ import { loadManifest, type LoadedManifest } from '../manifest/load';
 import type { Override } from '../manifest/overrides';
 import { parseJsonSource } from '../manifest/source-file';
 import type { ResolvedManifest } from '../manifest/types';
-import { TOKENS, refToken } from '../plugin/tokens';
+import { refToken } from '../plugin/tokens';
 import { RunDirectory } from '../run/run-directory';
-import { deriveRng } from '../util/rng';
-import type { Stage, StageContext } from '../contracts/stage';
-import { ComponentScope } from './component-scope';
+import type { Stage } from '../contracts/stage';
+import { createRunScope, createStageContext } from './run-scope';
 import { preparePipeline, type PluginSetup } from './prepare';
 import { renderReportMarkdown, type RunReport, type StageRecord } from './report';
 import type { RunOptions } from './run-options';
@@ -102,23 +101,13 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
     signal,
     ...(request.resumeDir ? { resumeDir: run.root } : {}),
   };
-  const root = globalContainer.createChildContainer();
-  root.register(TOKENS.Logger, { useValue: logger });
-  root.register(TOKENS.Registry, { useValue: prepared.registry });
-  root.register(TOKENS.Manifest, { useValue: manifest });
-  root.register(TOKENS.RunDirectory, { useValue: run });
-  root.register(TOKENS.Seed, { useValue: manifest.seed });
-  root.register(TOKENS.RunOptions, { useValue: runOptions });
-
   const state: RunState = previous ?? { manifestFile, stages: {} };
   const records: StageRecord[] = [];
   let status: RunReport['status'] = 'done';
   let failure: unknown;
   try {
-    if (backend) root.register(TOKENS.Backend, { useValue: backend });
-    const scope = new ComponentScope(prepared.registry, logger);
-    if (manifest.data) scope.registerEntry(root, 'data', manifest.data);
-    for (const [name, spec] of Object.entries(manifest.models)) scope.registerEntry(root, `models.${name}`, spec);
+    const rs = createRunScope({ registry: prepared.registry, manifest, run, runOptions, logger, ...(backend ? { backend } : {}) });
+    const { root, scope } = rs;
 
     for (let index = 0; index < manifest.stages.length; index++) {
       const spec = manifest.stages[index]!;
@@ -127,26 +116,12 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
         records.push({ name: spec.name, type: spec.type, status: 'skipped' });
         continue;
       }
-      const stageContainer = root.createChildContainer();
-      const stageLogger = logger.child({ stage: spec.name });
       const reused = request.reuse?.stages.includes(spec.name) ?? false;
       const dir = reused ? path.join(path.resolve(request.reuse!.runDir), 'stages', spec.name) : await run.stageDir(spec.name);
       const resuming = prior !== undefined && prior.status !== 'done';
-      const ctx: StageContext = {
-        name: spec.name,
-        index,
-        logger: stageLogger,
-        container: stageContainer,
-        run,
-        dir,
-        seed: manifest.seed,
-        rng: deriveRng(manifest.seed, 'stage', spec.name),
-        signal,
-        smoke: runOptions.smoke,
-        resolve: <T>(ref: string) => scope.resolve<T>(stageContainer, ref),
-        ...(resuming ? { resumeFrom: dir } : {}),
-      };
-      stageContainer.register(TOKENS.StageContext, { useValue: ctx });
+      const ctx = createStageContext(rs, { spec, index, dir, run, runOptions, logger, seed: manifest.seed, ...(resuming ? { resumeFrom: dir } : {}) });
+      const stageLogger = ctx.logger;
+      const stageContainer = ctx.container;
       const stage = (await scope.build(spec, `stages.${spec.name}`, stageContainer)) as Stage;
 
       if (reused) {

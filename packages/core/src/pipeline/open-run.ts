@@ -1,0 +1,57 @@
+import 'reflect-metadata';
+import { container as globalContainer } from 'tsyringe';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { GraphFlowError } from '../errors/graphflow-error';
+import { createLogger, type LogFormat } from '../logging/logger';
+import { parseJsonSource } from '../manifest/source-file';
+import type { ResolvedManifest } from '../manifest/types';
+import type { Registry } from '../registry/registry';
+import { RunDirectory } from '../run/run-directory';
+import type { Stage } from '../contracts/stage';
+import { preparePipeline, type PluginSetup } from './prepare';
+import type { RunState } from './run-pipeline';
+import { createRunScope, createStageContext } from './run-scope';
+import { selectBackend } from './select-backend';
+
+export interface OpenedRun {
+  run: RunDirectory;
+  manifest: ResolvedManifest;
+  registry: Registry;
+  /** Resolve `models.<name>` or `data` with the weights the finished stages produced. */
+  resolve<T>(ref: string): Promise<T>;
+  /** Names of the stages whose results were restored. */
+  restored: string[];
+}
+
+/**
+ * Rebuild a finished (or interrupted) run's components from its saved manifest and restore what its completed
+ * stages produced, without training: what `graphflow predict | eval | export` work from.
+ */
+export async function openRun(
+  runDir: string,
+  setup: PluginSetup & { backend?: string; logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'; logFormat?: LogFormat; console?: NodeJS.WritableStream & { isTTY?: boolean } } = {},
+): Promise<OpenedRun> {
+  const run = await RunDirectory.open(runDir);
+  const state = await run.readJson<RunState>('state.json');
+  if (!state) throw new GraphFlowError('GF_RESUME_INVALID', `${run.root} has no state.json: no stage ever finished there`, { file: run.root });
+  const source = parseJsonSource(await fs.readFile(run.manifestFile, 'utf8'), run.manifestFile);
+  const logger = createLogger({ level: setup.logLevel ?? 'warn', ...(setup.logFormat ? { format: setup.logFormat } : {}), ...(setup.console ? { console: setup.console } : {}) });
+  const prepared = await preparePipeline(run.manifestFile, [], { ...setup, logger }, { value: source.value as Record<string, unknown>, file: run.manifestFile, sources: [source], overrides: [] });
+  const manifest = prepared.manifest;
+  const backend = await selectBackend(prepared.registry, setup.backend ?? manifest.backend, globalContainer.createChildContainer(), logger);
+  const runOptions = { manifestFile: state.manifestFile, manifestDir: path.dirname(state.manifestFile), smoke: false, signal: new AbortController().signal };
+  const rs = createRunScope({ registry: prepared.registry, manifest, run, runOptions, logger, ...(backend ? { backend } : {}) });
+  const restored: string[] = [];
+  for (const [index, spec] of manifest.stages.entries()) {
+    if (state.stages[spec.name]?.status !== 'done') continue;
+    const dir = run.path('stages', spec.name);
+    const ctx = createStageContext(rs, { spec, index, dir, run, runOptions, logger, seed: manifest.seed });
+    const stage = (await rs.scope.build(spec, `stages.${spec.name}`, ctx.container)) as Stage;
+    if (stage.restore) {
+      await stage.restore(ctx);
+      restored.push(spec.name);
+    }
+  }
+  return { run, manifest, registry: prepared.registry, restored, resolve: <T>(ref: string) => rs.scope.resolve<T>(rs.root, ref) };
+}
