@@ -8,6 +8,7 @@ import { listCommand } from './commands/list';
 import { describeCommand } from './commands/describe';
 import { doctorCommand } from './commands/doctor';
 import { ablateCommand } from './commands/ablate';
+import { evalCommand, exportCommand, inspectCommand, predictCommand, summaryCommand } from './commands/model-commands';
 
 /** Build the `graphflow` program. Each action stores its exit code; parse errors exit 2. */
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -69,6 +70,67 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('-b, --backend <name>', 'check this backend instead of the automatic choice')
     .option('--json', 'print JSON')
     .action(async (opts) => setExit(await doctorCommand(opts, io)));
+
+  program
+    .command('summary')
+    .description("parameters and FLOPs of a manifest's models at the data's input size")
+    .argument('<manifest>', 'pipeline manifest (JSON)')
+    .option('--size <HxW>', 'input size (default: the data input size)')
+    .addOption(setOption())
+    .addOption(pluginOption())
+    .option('--json', 'print JSON')
+    .action(async (manifest: string, opts) => setExit(await summaryCommand(manifest, opts, io)));
+
+  const data = program.command('data').description('dataset tools');
+  data
+    .command('inspect')
+    .description('counts per split, class pixel frequencies, image sizes and a contact sheet of samples with mask overlays')
+    .argument('<manifest>', 'pipeline manifest (JSON) with a data entry')
+    .option('-o, --out <dir>', 'folder for data-report.json and contact-sheet.png', 'data-inspect')
+    .option('--samples <n>', 'samples on the contact sheet', '8')
+    .addOption(setOption())
+    .addOption(pluginOption())
+    .option('--json', 'print JSON')
+    .action(async (manifest: string, opts) => setExit(await inspectCommand(manifest, opts, io)));
+
+  const modelArg = '<model>';
+  const modelHelp = 'a run folder, optionally with #<model name> (default: the model its last training stage trained)';
+  program
+    .command('eval')
+    .description('evaluate a trained model (Dice, IoU, accuracy, HD95) on its run data or another manifest\'s data')
+    .argument(modelArg, modelHelp)
+    .argument('[manifest]', 'evaluate on this manifest\'s data instead')
+    .addOption(new Option('--partition <split>', 'split to evaluate').choices(['train', 'val', 'test']).default('test'))
+    .option('--batch-size <n>', 'images per batch', '4')
+    .addOption(pluginOption())
+    .option('-b, --backend <name>', 'compute backend')
+    .option('--json', 'print JSON')
+    .action(async (model: string, manifest: string | undefined, opts) => setExit(await evalCommand(model, manifest, opts, io)));
+
+  program
+    .command('predict')
+    .description('write predicted masks (PNG, pixel = class index) and overlays for image files')
+    .argument(modelArg, modelHelp)
+    .argument('<images...>', 'image files (PNG, JPEG, TIFF, …)')
+    .option('-o, --out <dir>', 'output folder', 'predictions')
+    .addOption(new Option('--normalize <how>', 'intensity normalization the model was trained with').choices(['zscore', 'unit', 'none']).default('zscore'))
+    .option('--size <HxW>', 'network input size (default: the run data input size)')
+    .option('--no-overlays', 'masks only')
+    .addOption(pluginOption())
+    .option('-b, --backend <name>', 'compute backend')
+    .option('--json', 'print JSON')
+    .action(async (model: string, images: string[], opts) => setExit(await predictCommand(model, images, opts, io)));
+
+  program
+    .command('export')
+    .description('write a self-contained TensorFlow.js model folder (model.json + weights + model card) for browser or Node inference')
+    .argument(modelArg, modelHelp)
+    .requiredOption('-o, --out <dir>', 'folder to create')
+    .option('--size <HxW>', 'input size the card describes (default: the run data input size)')
+    .addOption(pluginOption())
+    .option('-b, --backend <name>', 'compute backend')
+    .option('--json', 'print JSON')
+    .action(async (model: string, opts) => setExit(await exportCommand(model, opts, io)));
 
   program
     .command('ablate')

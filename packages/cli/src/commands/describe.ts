@@ -12,7 +12,7 @@ interface OptionRow {
 
 function typeOf(schema: Record<string, unknown>): string {
   if (Array.isArray(schema['enum'])) return (schema['enum'] as unknown[]).map((v) => JSON.stringify(v)).join(' | ');
-  if (typeof schema['gfRef'] === 'string') return `ref ${schema['gfRef']}.<name>`;
+  if (typeof schema['gfRef'] === 'string') return schema['gfRef'] === 'data' ? 'ref data' : `ref ${schema['gfRef']}.<name>`;
   if (typeof schema['gfComponent'] === 'string') return `${schema['gfComponent']} spec`;
   const t = schema['type'];
   const union = (schema['oneOf'] ?? schema['anyOf']) as Record<string, unknown>[] | undefined;
@@ -25,6 +25,12 @@ function typeOf(schema: Record<string, unknown>): string {
   return bounds.length ? `${text} ${bounds.join(' ')}` : text;
 }
 
+/** Long defaults (lists of specs) would swamp the table; `--json` shows them whole. */
+function shortDefault(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text.length <= 40 ? text : `${text.slice(0, 36)}…`;
+}
+
 /** Flatten an options schema into rows, nested objects as dotted keys. */
 function rows(schema: JsonSchema, prefix = ''): OptionRow[] {
   const props = (schema['properties'] ?? {}) as Record<string, Record<string, unknown>>;
@@ -35,7 +41,7 @@ function rows(schema: JsonSchema, prefix = ''): OptionRow[] {
     out.push({
       key: required.has(key) ? `${name} (required)` : name,
       type: typeOf(sub),
-      default: 'default' in sub ? JSON.stringify(sub['default']) : '',
+      default: 'default' in sub ? shortDefault(sub['default']) : '',
       description: typeof sub['description'] === 'string' ? sub['description'] : '',
     });
     if (sub['type'] === 'object' && sub['properties']) out.push(...rows(sub, `${name}.`));

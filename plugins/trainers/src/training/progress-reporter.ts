@@ -61,7 +61,7 @@ export class ProgressReporter {
     this.lastLogTime = now;
     const remaining = this.epochSteps - stepInEpoch;
     this.logger.info(
-      { stage: this.stage, epoch: this.epoch, step: globalStep, stepInEpoch, epochSteps: this.epochSteps, terms, stepsPerSecond: Number(rate.toFixed(3)), etaSeconds: rate > 0 ? Math.round(remaining / rate) : null },
+      { epoch: this.epoch, step: globalStep, stepInEpoch, epochSteps: this.epochSteps, terms, stepsPerSecond: Number(rate.toFixed(3)), etaSeconds: rate > 0 ? Math.round(remaining / rate) : null },
       'training progress',
     );
   }

@@ -218,7 +218,7 @@ export class TrainingLoop {
       });
     }
     const better = extra.best === undefined || (Number.isFinite(value) && (options.higherIsBetter ? value > extra.best.value : value < extra.best.value));
-    ctx.logger.info({ stage: ctx.name, epoch, step, ...metrics, best: better }, 'validation');
+    ctx.logger.info({ epoch, step, ...metrics, best: better }, 'validation');
     if (better && Number.isFinite(value)) {
       extra.best = { value, step, epoch };
       extra.badValidations = 0;
@@ -227,7 +227,7 @@ export class TrainingLoop {
       extra.badValidations++;
       if (options.patience > 0 && extra.badValidations >= options.patience) {
         extra.stoppedEarly = true;
-        ctx.logger.info({ stage: ctx.name, epoch, patience: options.patience }, 'early stopping: no improvement');
+        ctx.logger.info({ epoch, patience: options.patience }, 'early stopping: no improvement');
       }
     }
   }

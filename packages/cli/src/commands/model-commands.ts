@@ -1,0 +1,133 @@
+import * as path from 'node:path';
+import {
+  ComponentScope,
+  createLogger,
+  parseOverride,
+  preparePipeline,
+  type Metric,
+  type SegmentationData,
+  type SegmentationModel,
+} from '@graphflow/core';
+import { container as globalContainer } from 'tsyringe';
+import { evaluateModel, evaluationTable, exportModel, loadImageFiles, predictImages } from '@graphflow/trainers';
+import { inspectData } from '@graphflow/data';
+import type { CliIo } from '../io';
+import { reportError } from '../errors';
+import { cliPluginSetup } from '../plugin-setup';
+import { openModel, parseSize } from '../model-reference';
+
+interface Common {
+  plugin?: string[];
+  backend?: string;
+  json?: boolean;
+}
+
+const DEFAULT_METRICS = ['metric/dice', 'metric/iou', 'metric/accuracy', 'metric/hd95'];
+
+/** Build components of a manifest (data, models) without a run folder: for summary and inspect. */
+async function manifestScope(manifest: string, options: Common & { set?: string[] }) {
+  const prepared = await preparePipeline(manifest, (options.set ?? []).map(parseOverride), cliPluginSetup(options.plugin));
+  const scope = new ComponentScope(prepared.registry, createLogger({ level: 'warn' }));
+  const root = globalContainer.createChildContainer();
+  if (prepared.manifest.data) scope.registerEntry(root, 'data', prepared.manifest.data);
+  for (const [name, spec] of Object.entries(prepared.manifest.models)) scope.registerEntry(root, `models.${name}`, spec);
+  return { prepared, resolve: <T>(ref: string) => scope.resolve<T>(root, ref), scope, root };
+}
+
+export async function summaryCommand(manifest: string, options: Common & { set?: string[]; size?: string }, io: CliIo): Promise<number> {
+  try {
+    const { prepared, resolve } = await manifestScope(manifest, options);
+    const size = options.size ? parseSize(options.size) : prepared.manifest.data ? ((await resolve<SegmentationData>('data')).inputSize as [number, number]) : ([128, 128] as [number, number]);
+    const rows: { model: string; architecture: string; params: number; trainableParams: number; gflops: number }[] = [];
+    for (const name of Object.keys(prepared.manifest.models)) {
+      const model = await resolve<Partial<SegmentationModel>>(`models.${name}`);
+      if (typeof model.summary !== 'function') continue;
+      const s = model.summary(size[0], size[1]);
+      rows.push({ model: name, architecture: s.architecture, params: s.params, trainableParams: s.trainableParams, gflops: s.flops / 1e9 });
+    }
+    if (options.json) {
+      io.out(`${JSON.stringify({ inputSize: size, models: rows }, null, 2)}\n`);
+      return 0;
+    }
+    io.out(`Model sizes at ${size[0]}×${size[1]} (FLOPs = 2 × multiply-accumulates, one image):\n\n`);
+    io.out('| model | architecture | params | trainable | GFLOPs |\n|---|---|---:|---:|---:|\n');
+    for (const r of rows) io.out(`| ${r.model} | ${r.architecture} | ${r.params.toLocaleString('en-US')} | ${r.trainableParams.toLocaleString('en-US')} | ${r.gflops.toFixed(3)} |\n`);
+    return 0;
+  } catch (e) {
+    return reportError(e, io, options.json);
+  }
+}
+
+export async function inspectCommand(manifest: string, options: Common & { set?: string[]; out: string; samples: string }, io: CliIo): Promise<number> {
+  try {
+    const { resolve, prepared } = await manifestScope(manifest, options);
+    if (!prepared.manifest.data) {
+      io.err(`error GF_MANIFEST_INVALID: ${manifest} has no "data" entry to inspect\n`);
+      return 2;
+    }
+    const data = await resolve<SegmentationData>('data');
+    const report = await inspectData(data, path.resolve(options.out), { samples: Number(options.samples) });
+    if (options.json) {
+      io.out(`${JSON.stringify(report, null, 2)}\n`);
+      return 0;
+    }
+    io.out(`${prepared.manifest.data.type}: ${report.numClasses} classes (${report.classNames.join(', ')}), ${report.channels} channel(s), input ${report.inputSize.join('×')}\n\n`);
+    io.out('| partition | samples | groups | class pixel frequency |\n|---|---:|---:|---|\n');
+    for (const [name, p] of Object.entries(report.partitions)) {
+      io.out(`| ${name} | ${p.samples} | ${p.groups} | ${p.classPixelFrequency ? p.classPixelFrequency.map((f) => f.toFixed(3)).join(' / ') : '–'} |\n`);
+    }
+    io.out(`\nimage sizes: ${Object.entries(report.imageSizes).map(([s, n]) => `${s} ×${n}`).join(', ')}\n`);
+    if (report.skipped.length) io.out(`skipped: ${report.skipped.map((s) => `${s.files.join(' + ')} (${s.reason})`).join('; ')}\n`);
+    io.out(`written: ${path.join(options.out, report.files.report)}${report.files.contactSheet ? `, ${path.join(options.out, report.files.contactSheet)}` : ''}\n`);
+    return 0;
+  } catch (e) {
+    return reportError(e, io, options.json);
+  }
+}
+
+export async function evalCommand(reference: string, manifest: string | undefined, options: Common & { partition: 'train' | 'val' | 'test'; batchSize: string }, io: CliIo): Promise<number> {
+  try {
+    const { opened, name, model } = await openModel(reference, options);
+    const data = manifest ? await (await manifestScope(manifest, options)).resolve<SegmentationData>('data') : await opened.resolve<SegmentationData>('data');
+    const scope = new ComponentScope(opened.registry, createLogger({ level: 'warn' }));
+    const metrics: Metric[] = [];
+    for (const type of DEFAULT_METRICS) metrics.push((await scope.build({ type, options: {} }, `eval.${type}`, globalContainer.createChildContainer())) as Metric);
+    const result = await evaluateModel(model, data, { partition: options.partition, metrics, batchSize: Number(options.batchSize) });
+    io.out(options.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${evaluationTable({ [name]: result }, metrics)}\n`);
+    return 0;
+  } catch (e) {
+    return reportError(e, io, options.json);
+  }
+}
+
+export async function exportCommand(reference: string, options: Common & { out: string; size?: string }, io: CliIo): Promise<number> {
+  try {
+    const { opened, name, model } = await openModel(reference, options);
+    const data = opened.manifest.data ? await opened.resolve<SegmentationData>('data') : undefined;
+    const size = options.size ? parseSize(options.size) : data ? ([data.inputSize[0], data.inputSize[1]] as [number, number]) : ([128, 128] as [number, number]);
+    const card = await exportModel(model, options.out, { inputSize: size, ...(data ? { classNames: data.classNames } : {}), preprocessing: { dataset: opened.manifest.data?.type, options: opened.manifest.data?.options } });
+    io.out(options.json ? `${JSON.stringify(card, null, 2)}\n` : `exported ${name} (${card.architecture}, ${card.params.toLocaleString('en-US')} params) to ${path.resolve(options.out)}${card.tfjsModel ? ` — ${card.tfjsModel} loads with tf.loadLayersModel` : ''}\n`);
+    return 0;
+  } catch (e) {
+    return reportError(e, io, options.json);
+  }
+}
+
+export async function predictCommand(reference: string, images: string[], options: Common & { out: string; normalize: 'zscore' | 'unit' | 'none'; size?: string; overlays: boolean }, io: CliIo): Promise<number> {
+  try {
+    const { opened, model } = await openModel(reference, options);
+    const data = opened.manifest.data ? await opened.resolve<SegmentationData>('data') : undefined;
+    const size = options.size ? parseSize(options.size) : data ? ([data.inputSize[0], data.inputSize[1]] as [number, number]) : undefined;
+    if (!size) {
+      io.err('error GF_OVERRIDE_INVALID: give --size HxW: the run has no data entry to take the input size from\n');
+      return 2;
+    }
+    const samples = await loadImageFiles(images, { channels: model.inChannels, size, normalize: options.normalize });
+    const written = await predictImages(model, samples, { outDir: path.resolve(options.out), overlays: options.overlays });
+    if (options.json) io.out(`${JSON.stringify(written, null, 2)}\n`);
+    else for (const f of written) io.out(`${f.id}: ${f.mask}${f.overlay ? ` (overlay ${f.overlay})` : ''}\n`);
+    return 0;
+  } catch (e) {
+    return reportError(e, io, options.json);
+  }
+}

@@ -1,0 +1,52 @@
+import { GraphFlowError, closest, openRun, type OpenedRun, type ResolvedManifest, type SegmentationModel } from '@graphflow/core';
+import { cliPluginSetup } from './plugin-setup';
+
+/** Which model a stage trained, by stage type: the reference in its options that names the trained network. */
+const TRAINED_OPTION: Record<string, string> = { 'stage/supervised': 'model', 'stage/distill': 'student' };
+
+/** The model the last finished training stage produced (the distilled student in the paper's pipelines). */
+export function defaultModelName(manifest: ResolvedManifest): string | undefined {
+  for (const stage of [...manifest.stages].reverse()) {
+    const key = TRAINED_OPTION[stage.type];
+    const ref = key ? stage.options[key] : undefined;
+    if (typeof ref === 'string' && ref.startsWith('models.')) return ref.slice('models.'.length);
+  }
+  return undefined;
+}
+
+export interface OpenedModel {
+  opened: OpenedRun;
+  name: string;
+  model: SegmentationModel;
+}
+
+/**
+ * Open `<run-dir>[#<model>]`: rebuild the run's components, restore what its finished stages trained, and return the
+ * named model (default: the one the last training stage produced).
+ */
+export async function openModel(reference: string, options: { plugin?: string[]; backend?: string }): Promise<OpenedModel> {
+  const hash = reference.lastIndexOf('#');
+  const runDir = hash > 0 ? reference.slice(0, hash) : reference;
+  const opened = await openRun(runDir, { ...cliPluginSetup(options.plugin), ...(options.backend ? { backend: options.backend } : {}) });
+  const names = Object.keys(opened.manifest.models);
+  const name = hash > 0 ? reference.slice(hash + 1) : defaultModelName(opened.manifest);
+  if (!name || !names.includes(name)) {
+    const hint = name ? closest(name, names) : undefined;
+    throw new GraphFlowError('GF_MANIFEST_REF', name ? `run ${opened.run.root} has no model "${name}"` : `say which model of ${opened.run.root} to use: <run-dir>#<model>`, {
+      problems: [{ code: 'GF_MANIFEST_REF', message: name ? `no model "${name}"` : 'no model given', file: opened.run.manifestFile, expected: `one of ${names.join(', ')}`, ...(hint ? { suggestion: hint } : {}) }],
+    });
+  }
+  const model = await opened.resolve<SegmentationModel>(`models.${name}`);
+  if (typeof (model as Partial<SegmentationModel>).forward !== 'function') {
+    throw new GraphFlowError('GF_MANIFEST_REF', `models.${name} is not a segmentation network (it is ${opened.manifest.models[name]!.type})`, { file: opened.run.manifestFile });
+  }
+  return { opened, name, model };
+}
+
+/** Parse `128x96` (height × width) or `128` (square). */
+export function parseSize(text: string): [number, number] {
+  const m = /^(\d+)(?:x(\d+))?$/i.exec(text.trim());
+  if (!m) throw new GraphFlowError('GF_OVERRIDE_INVALID', `size "${text}" must be HxW (e.g. 128x128) or one number`);
+  const h = Number(m[1]);
+  return [h, m[2] ? Number(m[2]) : h];
+}
