@@ -77,12 +77,18 @@ export class Rng {
     return items;
   }
 
-  /** An independent generator derived from this one's stream and a label (e.g. per epoch, per worker). */
+  /**
+   * An independent generator derived from this one's state and a label (e.g. per epoch, per sample), leaving this
+   * one untouched. The state and label are mixed through splitmix32, so sibling forks differ from their first number.
+   */
   fork(label: string | number): Rng {
     let h = 2166136261;
     const text = String(label);
     for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-    return new Rng([this.s[0]! ^ h, this.s[1]!, this.s[2]! ^ (h >>> 0), this.s[3]!].map((x) => x >>> 0) as RngState);
+    const s = this.s;
+    const next = splitmix32((h ^ Math.imul(s[0]!, 0x9e3779b1) ^ rotl(s[1]!, 7) ^ rotl(s[2]!, 13) ^ rotl(s[3]!, 19)) >>> 0);
+    const mixed = [next() ^ s[0]!, next() ^ s[1]!, next() ^ s[2]!, next() ^ s[3]!].map((x) => x >>> 0) as RngState;
+    return new Rng(mixed);
   }
 
   /** A 32-bit seed derived from this generator (for tf.random ops, which take a number). */

@@ -49,6 +49,7 @@ export class CyclingBatches {
           const r = await this.iterator.next();
           if (r.done) break;
           r.value.images.dispose();
+          r.value.labels?.dispose();
         }
       }
       const r = await this.iterator.next();
