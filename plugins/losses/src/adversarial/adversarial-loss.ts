@@ -38,11 +38,10 @@ export class AdversarialLoss implements LossTerm {
   readonly adversary: AdversaryStep;
 
   constructor(private readonly options: AdversarialOptions, private readonly rng: Rng) {
-    const self = this;
     this.adversary = {
       updateRatio: options.updateRatio,
-      trainableVariables: () => self.net().variables(),
-      loss: (inputs) => self.discriminatorLoss(inputs.images, inputs.studentProbs, inputs.teacherProbs),
+      trainableVariables: () => this.net().variables(),
+      loss: (inputs) => this.discriminatorLoss(inputs.images, inputs.studentProbs, inputs.teacherProbs),
     };
   }
 
