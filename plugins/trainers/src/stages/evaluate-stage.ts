@@ -16,6 +16,8 @@ export interface EvaluateStageOptions {
   overlays: number;
   /** Spacing between slices for per-volume HD95 when samples do not give `meta.sliceSpacing`. */
   sliceSpacing: number;
+  /** Say plainly whether `candidate` beats `baseline` on `metric` (e.g. distilled student vs the student alone). */
+  compare?: { baseline: string; candidate: string; metric: string };
 }
 
 /**
@@ -76,22 +78,65 @@ export class EvaluateStage implements Stage {
     const summaries: Record<string, ModelSummary> = Object.fromEntries(models.map(([ref, model]) => [ref, model.summary(h, w)]));
     const metrics: Record<string, Record<string, number>> = {};
     for (const [ref, r] of Object.entries(results)) metrics[ref] = flattenSummary(r);
-    const sizeLines = Object.entries(summaries).map(([ref, s]) => `| ${ref} | ${s.architecture} | ${formatParams(s.params)} | ${formatFlops(s.flops)} |`);
+    const verdict = options.compare ? compareModels(options.compare, metrics, this.metrics, options.partition) : undefined;
     const report = [
       `### ${ctx.name}`,
       '',
-      evaluationTable(results, this.metrics),
+      summaryTable(metrics, summaries, this.metrics, [h, w]),
       '',
-      `| model | architecture | params | FLOPs @ ${h}×${w} |`,
-      '| --- | --- | --- | --- |',
-      ...sizeLines,
+      ...(verdict ? [verdict.text, ''] : []),
+      'Per class:',
+      '',
+      evaluationTable(results, this.metrics),
       ...artifacts.filter((a) => a.endsWith('.png')).map((a) => `\n![overlay](${a})`),
     ].join('\n');
+    if (verdict) metrics['compare'] = { delta: verdict.delta, candidateBetter: verdict.better ? 1 : 0 };
     return { metrics, artifacts, report, models: summaries, seconds: (Date.now() - started) / 1000 };
   }
 
   /** Evaluation produces no weights; re-running it after a resume is cheap and idempotent. */
   async restore(): Promise<void> {}
+}
+
+/** One row per model: the mean of every metric (overlaps in %), then params and FLOPs — the paper's table layout. */
+function summaryTable(metrics: Record<string, Record<string, number>>, sizes: Record<string, ModelSummary>, defs: readonly Metric[], [h, w]: readonly [number, number]): string {
+  const names = defs.map((d) => d.name).filter((n) => Object.values(metrics).some((m) => n in m));
+  const percent = new Set(defs.filter((d) => d.higherIsBetter).map((d) => d.name));
+  const header = ['model', ...names.map((n) => (percent.has(n) ? `${n} %` : n)), 'params', `FLOPs @ ${h}×${w}`];
+  const rows = Object.entries(metrics).map(([ref, m]) => [
+    shortName(ref),
+    ...names.map((n) => {
+      const v = m[n];
+      return v === undefined || Number.isNaN(v) ? '–' : percent.has(n) ? (v * 100).toFixed(2) : v.toFixed(2);
+    }),
+    formatParams(sizes[ref]!.params),
+    formatFlops(sizes[ref]!.flops),
+  ]);
+  return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+}
+
+/** The honest one-line answer to "did it help?", whichever way it comes out. */
+function compareModels(
+  c: { baseline: string; candidate: string; metric: string },
+  metrics: Record<string, Record<string, number>>,
+  defs: readonly Metric[],
+  partition: string,
+): { text: string; delta: number; better: boolean } {
+  const higher = defs.find((d) => d.name === c.metric)?.higherIsBetter ?? true;
+  const a = metrics[c.baseline]?.[c.metric];
+  const b = metrics[c.candidate]?.[c.metric];
+  if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b)) {
+    return { text: `**${shortName(c.candidate)} vs ${shortName(c.baseline)}:** ${c.metric} is undefined for one of them; no comparison.`, delta: NaN, better: false };
+  }
+  const delta = b - a;
+  const better = higher ? delta > 0 : delta < 0;
+  const scale = higher ? 100 : 1;
+  const unit = higher ? ' points' : '';
+  const amount = `${delta >= 0 ? '+' : '−'}${Math.abs(delta * scale).toFixed(2)}${unit}`;
+  const text = better
+    ? `**${shortName(c.candidate)} beats ${shortName(c.baseline)}** on ${c.metric} (${partition} split): ${amount}.`
+    : `**${shortName(c.candidate)} does NOT beat ${shortName(c.baseline)}** on ${c.metric} (${partition} split): ${amount}. Reported as measured; the seed was not tuned.`;
+  return { text, delta, better };
 }
 
 function shortName(ref: string): string {

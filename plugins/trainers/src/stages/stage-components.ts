@@ -181,7 +181,27 @@ export const evaluateStageComponent: ComponentDefinition<EvaluateComponentOption
       batchSize: { type: 'integer', minimum: 1, default: 4, description: 'Images per inference batch.' },
       overlays: { type: 'integer', minimum: 0, default: 4, description: 'Overlay figures for the first N samples.' },
       sliceSpacing: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Distance between slices for 3-D HD95 when samples do not state it.' },
+      compare: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['baseline', 'candidate'],
+        description: 'State plainly whether `candidate` beats `baseline` on `metric` (e.g. the distilled student vs the same student trained alone).',
+        properties: {
+          baseline: { type: 'string', gfRef: 'models', description: 'The reference model, e.g. `models.studentAlone`.' },
+          candidate: { type: 'string', gfRef: 'models', description: 'The model expected to be better, e.g. `models.student`.' },
+          metric: { type: 'string', default: 'dice', description: 'Metric compared (its mean over foreground classes).' },
+        },
+      },
     },
+  },
+  rules: (o) => {
+    if (!o.compare) return [];
+    const out: OptionRuleViolation[] = [];
+    if (!o.models.includes(o.compare.baseline)) out.push({ pointer: '/compare/baseline', message: `"${o.compare.baseline}" is not among the evaluated models`, expected: o.models.join(' | ') });
+    if (!o.models.includes(o.compare.candidate)) out.push({ pointer: '/compare/candidate', message: `"${o.compare.candidate}" is not among the evaluated models`, expected: o.models.join(' | ') });
+    const names = o.metrics.map((m) => m.type.replace(/^metric\//, ''));
+    if (!names.includes(o.compare.metric)) out.push({ pointer: '/compare/metric', message: `"${o.compare.metric}" is not among the metrics`, expected: names.join(' | ') });
+    return out;
   },
   create: async (o, ctx) => new EvaluateStage(o, await buildMetrics(o.metrics, ctx, 'metrics')),
 });
