@@ -1,1 +1,62 @@
-export {};
+import { definePlugin, type ComputeBackend } from '@graphflow/core';
+import { BUILTIN_BACKENDS } from './builtin-backends';
+
+export { BUILTIN_BACKENDS, BACKEND_ALIASES } from './builtin-backends';
+export { cpuBackend } from './backends/cpu-backend';
+export { wasmBackend, defaultWasmThreads } from './backends/wasm-backend';
+export { tfjsNodeBackend, tfjsNodeGpuBackend, INSTALL_HINTS } from './backends/tfjs-node-backends';
+export { selectBackend, activateBackend, assertTrainingKernels, type BackendLogger, type SelectBackendOptions } from './select-backend';
+export { runDoctor, formatDoctorReport, type DoctorReport, type DoctorBackendEntry } from './doctor';
+export { kernelCoverage, TRAINING_KERNELS, TRAINING_KERNELS_BY_FAMILY } from './kernels/training-kernels';
+export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS, WASM_FASTER_KERNELS } from './kernels/wasm/wasm-training-kernels';
+export { registerDilatedConvGradients, dilatedConvGradient } from './gradients/dilated-conv-gradients';
+export { registerGraphFlowGradients } from './gradients/graphflow-gradients';
+export { makeBatchNormGradient } from './gradients/batch-norm-gradient';
+export { defineCompositeKernel, runCompositeKernel } from './kernels/composite-kernel';
+export { registerCpuFasterKernels } from './kernels/cpu/cpu-faster-kernels';
+export { initThreadedWasm, type WasmInitResult } from './wasm/threaded-wasm-init';
+
+const DOCS: Record<string, string> = {
+  'tfjs-node-gpu': 'libtensorflow with CUDA through `@tensorflow/tfjs-node-gpu` (optional; needs CUDA 11.2 + cuDNN 8.1 and the package\'s libtensorflow download). Highest `auto` priority when it loads and an NVIDIA GPU is visible.',
+  'tfjs-node': 'libtensorflow on CPU through `@tensorflow/tfjs-node` (optional; its install script downloads libtensorflow). Fastest CPU path where it can be installed.',
+  wasm: 'tfjs WebAssembly backend (XNNPACK, SIMD, multi-threaded in Node) plus GraphFlow\'s training kernels (Conv2DBackpropFilter, depthwise gradients, UnsortedSegmentSum, Einsum). Default here.',
+  cpu: 'tfjs pure-JavaScript reference backend: always available, about 1 GFLOP/s; for tests and checks only.',
+};
+
+/** A backend component: the shared ComputeBackend with its `threads` option applied by default. */
+function withOptions(backend: ComputeBackend, threads: number | undefined): ComputeBackend {
+  return {
+    name: backend.name,
+    priority: backend.priority,
+    probe: () => backend.probe(),
+    activate: (opts = {}) => backend.activate({ ...(threads !== undefined ? { threads } : {}), ...opts }),
+  };
+}
+
+export default definePlugin({
+  name: '@graphflow/backend',
+  version: '0.1.0',
+  register(api) {
+    for (const backend of BUILTIN_BACKENDS) {
+      api.component<{ threads?: number }, ComputeBackend>({
+        kind: 'backend',
+        name: backend.name,
+        description: DOCS[backend.name]!.split('.')[0]!,
+        docs: DOCS[backend.name]!,
+        schema: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            threads: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 64,
+              description: 'Compute threads (wasm: XNNPACK pool size; default all cores). Ignored by cpu; tfjs-node reads TF_NUM_INTRAOP_THREADS.',
+            },
+          },
+        },
+        create: (options) => withOptions(backend, options.threads),
+      });
+    }
+  },
+});

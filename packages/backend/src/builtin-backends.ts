@@ -1,0 +1,15 @@
+import type { ComputeBackend } from '@graphflow/core';
+import { cpuBackend } from './backends/cpu-backend';
+import { tfjsNodeBackend, tfjsNodeGpuBackend } from './backends/tfjs-node-backends';
+import { wasmBackend } from './backends/wasm-backend';
+
+/** The backends this package ships, highest `auto` priority first. */
+export const BUILTIN_BACKENDS: readonly ComputeBackend[] = [tfjsNodeGpuBackend, tfjsNodeBackend, wasmBackend, cpuBackend];
+
+/** Other spellings users reach for; all map to a component name. */
+export const BACKEND_ALIASES: Readonly<Record<string, string>> = {
+  tensorflow: 'tfjs-node',
+  node: 'tfjs-node',
+  gpu: 'tfjs-node-gpu',
+  cuda: 'tfjs-node-gpu',
+};

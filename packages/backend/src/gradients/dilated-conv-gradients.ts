@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Gradients for DILATED 2-D and depthwise convolutions, which tfjs 4.22 refuses on every backend
+ * ("dilation rates greater than 1 are not yet supported in gradients"). ENet and ERFNet need them.
+ *
+ * Method (TensorFlow's atrous trick): a stride-1 convolution with dilation d equals
+ * spaceToBatch(x padded, d) → undilated valid conv → batchToSpace. Its gradient is therefore the
+ * undilated gradient kernels (Conv2DBackpropInput/Filter, or the depthwise pair) applied per phase, with
+ * spaceToBatch / batchToSpace swapped. Every kernel used exists on cpu, and on wasm once GraphFlow's
+ * kernels are registered, so this works on every backend. Undilated calls keep tfjs's original gradient.
+ */
+
+type ConvKind = 'conv2d' | 'depthwise';
+
+interface ConvGradAttrs {
+  strides: number | [number, number];
+  dilations?: number | [number, number];
+  pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
+function pair(v: number | [number, number] | undefined): [number, number] {
+  if (v == null) return [1, 1];
+  return typeof v === 'number' ? [v, v] : v;
+}
+
+/** Which gradient to compute; dx and dW are computed independently because tfjs may ask for only one. */
+type Wrt = 'x' | 'filter';
+
+/** dx [N,H,W,C] or dW [kh,kw,C,·] of a stride-1 dilated convolution of x with filter, given dy [N,Ho,Wo,·]. */
+export function dilatedConvGradient(kind: ConvKind, wrt: Wrt, x: tf.Tensor4D, filter: tf.Tensor4D, dy: tf.Tensor4D, attrs: ConvGradAttrs): tf.Tensor4D {
+  const [dh, dw] = pair(attrs.dilations);
+  const [sh, sw] = pair(attrs.strides);
+  if (sh !== 1 || sw !== 1) throw new Error(`${kind} gradient: dilation ${dh}x${dw} needs stride 1, got ${sh}x${sw}`);
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape, filter.shape, 1, [dh, dw], attrs.pad, attrs.dimRoundingMode, kind === 'depthwise', 'channelsLast',
+  );
+  const { top, bottom, left, right } = info.padInfo;
+  const [n, h, w, c] = x.shape;
+  // Extra rows/cols so every phase has the same length; their outputs are cropped away again.
+  const extraH = (dh - ((h + top + bottom) % dh)) % dh;
+  const extraW = (dw - ((w + left + right) % dw)) % dw;
+  const blocks = [dh, dw];
+  const noCrop = [[0, 0], [0, 0]];
+  return tf.tidy(() => {
+    const xp = tf.pad(x, [[0, 0], [top, bottom + extraH], [left, right + extraW], [0, 0]]);
+    const phaseShape = [n * dh * dw, xp.shape[1] / dh, xp.shape[2] / dw, c] as [number, number, number, number];
+    const dyPhases = tf.spaceToBatchND(tf.pad(dy, [[0, 0], [0, extraH], [0, extraW], [0, 0]]), blocks, noCrop) as tf.Tensor4D;
+    const engine = tf.engine();
+    if (wrt === 'filter') {
+      const phases = tf.spaceToBatchND(xp, blocks, noCrop) as tf.Tensor4D;
+      const kernel = kind === 'conv2d' ? tf.Conv2DBackpropFilter : tf.DepthwiseConv2dNativeBackpropFilter;
+      return engine.runKernel(kernel, { x: phases, dy: dyPhases }, {
+        strides: [1, 1], pad: 'valid', dilations: [1, 1], dataFormat: 'NHWC', filterShape: filter.shape,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    }
+    const dPhases = kind === 'conv2d'
+      ? tf.conv2dTranspose(dyPhases, filter, phaseShape, 1, 'valid')
+      : engine.runKernel(tf.DepthwiseConv2dNativeBackpropInput, { dy: dyPhases, filter }, {
+        strides: [1, 1], pad: 'valid', dilations: [1, 1], inputShape: phaseShape,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+    const dxPadded = tf.batchToSpaceND(dPhases, blocks, noCrop) as tf.Tensor4D;
+    return tf.slice(dxPadded, [0, top, left, 0], [n, h, w, c]);
+  });
+}
+
+function wrapGradient(kernelName: string, kind: ConvKind): tf.GradConfig {
+  const original = tf.getGradient(kernelName);
+  return {
+    kernelName,
+    inputsToSave: original?.inputsToSave ?? ['x', 'filter'],
+    gradFunc: (dy, saved, attrs) => {
+      const a = attrs as unknown as ConvGradAttrs;
+      const [dh, dw] = pair(a.dilations);
+      if (dh === 1 && dw === 1 && original) return original.gradFunc(dy, saved, attrs);
+      if (a.dataFormat === 'NCHW') throw new Error(`${kernelName} gradient: dilated NCHW is not supported`);
+      const [x, filter] = saved as [tf.Tensor4D, tf.Tensor4D];
+      return {
+        x: () => dilatedConvGradient(kind, 'x', x, filter, dy as tf.Tensor4D, a),
+        filter: () => dilatedConvGradient(kind, 'filter', x, filter, dy as tf.Tensor4D, a),
+      };
+    },
+  };
+}
+
+let installed = false;
+
+/** Installs the dilated-convolution gradients (idempotent; undilated convolutions keep tfjs's gradients). */
+export function registerDilatedConvGradients(): void {
+  if (installed) return;
+  const configs = [wrapGradient(tf.Conv2D, 'conv2d'), wrapGradient(tf.DepthwiseConv2dNative, 'depthwise')];
+  // tfjs warns when a gradient is overridden; the override is deliberate and delegates to the original.
+  const warn = console.warn;
+  console.warn = () => undefined;
+  try {
+    for (const c of configs) tf.registerGradient(c);
+  } finally {
+    console.warn = warn;
+  }
+  installed = true;
+}
