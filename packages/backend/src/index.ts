@@ -1,5 +1,6 @@
 import { definePlugin, type ComputeBackend } from '@graphflow/core';
 import { BUILTIN_BACKENDS } from './builtin-backends';
+import { kernelCoverage } from './kernels/training-kernels';
 
 export { BUILTIN_BACKENDS, BACKEND_ALIASES } from './builtin-backends';
 export { cpuBackend } from './backends/cpu-backend';
@@ -30,6 +31,7 @@ function withOptions(backend: ComputeBackend, threads: number | undefined): Comp
     priority: backend.priority,
     probe: () => backend.probe(),
     activate: (opts = {}) => backend.activate({ ...(threads !== undefined ? { threads } : {}), ...opts }),
+    kernelCoverage: () => kernelCoverage(backend.name),
   };
 }
 

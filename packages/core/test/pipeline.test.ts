@@ -128,3 +128,31 @@ test('openRun rebuilds a finished run and restores what its stages produced, wit
   assert.deepEqual(net.trainedBy, ['teach(restored)', 'again(restored)']);
   await assert.rejects(openRun(dir, { defaultPlugins: [], console: quiet }), (e: GraphFlowError) => e.code === 'GF_RESUME_INVALID');
 });
+
+test('backend selection: auto takes the best available backend and reports missing training kernels at startup', async () => {
+  const dir = await tempDir();
+  const pluginFile = path.join(dir, 'backends.js');
+  await fs.writeFile(
+    pluginFile,
+    `module.exports = { name: 'fake-backends', register(api) {
+      const make = (name, priority, available, missing) => ({ kind: 'backend', name, description: name, schema: {}, create: () => ({
+        name, priority,
+        probe: async () => available ? { available: true } : { available: false, reason: 'npm install ' + name },
+        activate: async () => ({ name, tfBackend: name, version: '1', threads: 2 }),
+        kernelCoverage: () => ({ backend: name, present: ['Conv2D'], missing }),
+      }) });
+      api.component(make('fast', 300, false, []));
+      api.component(make('medium', 200, true, ['Conv2DBackpropFilter']));
+      api.component(make('slow', 100, true, []));
+    } };`,
+  );
+  const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: path.join(dir, 'runs') }, plugins: [fixturePath, pluginFile] }));
+  let text = '';
+  const capture = Object.assign(new Writable({ write: (c, _e, cb) => { text += String(c); cb(); } }), { isTTY: false });
+  const { report } = await runPipeline({ manifestPath: file, console: capture, defaultPlugins: [] });
+  assert.equal(report.backend?.name, 'medium');
+  const lines = text.trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(lines.some((l) => l.code === 'GF_BACKEND_KERNEL_MISSING' && l.missing[0] === 'Conv2DBackpropFilter'));
+  assert.ok(lines.some((l) => l.backend === 'medium' && l.how === 'auto' && /fast: npm install fast/.test(l.skipped.join())));
+  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], backend: 'fast' }), (e: GraphFlowError) => e.code === 'GF_BACKEND_UNAVAILABLE' && /npm install fast/.test(e.message));
+});

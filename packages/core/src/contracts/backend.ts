@@ -25,6 +25,8 @@ export interface ComputeBackend {
   probe(): Promise<BackendProbe>;
   /** Registers kernels, sets the tfjs backend, returns what is in use. */
   activate(options?: { threads?: number }): Promise<BackendInfo>;
+  /** After activation: which training kernels the shipped models need are registered (reported at startup). */
+  kernelCoverage?(): KernelCoverage;
 }
 
 /** Kernels GraphFlow's shipped models need for training; `doctor` reports their coverage. */

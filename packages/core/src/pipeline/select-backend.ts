@@ -40,7 +40,7 @@ export async function selectBackend(
     if (!probe.available) {
       throw new GraphFlowError('GF_BACKEND_UNAVAILABLE', `backend "${name}" is not available here: ${probe.reason ?? 'unknown reason'}`, { pointer: '/backend' });
     }
-    return report(await backend.activate(activateOptions), logger, 'requested');
+    return report(await backend.activate(activateOptions), logger, 'requested', [], backend);
   }
   const candidates = await Promise.all(registered.map((c) => build(c.id)));
   candidates.sort((a, b) => b.priority - a.priority);
@@ -52,7 +52,7 @@ export async function selectBackend(
       continue;
     }
     try {
-      return report(await backend.activate(activateOptions), logger, 'auto', skipped);
+      return report(await backend.activate(activateOptions), logger, 'auto', skipped, backend);
     } catch (e) {
       skipped.push(`${backend.name}: failed to start (${(e as Error).message})`);
     }
@@ -60,7 +60,12 @@ export async function selectBackend(
   throw new GraphFlowError('GF_BACKEND_UNAVAILABLE', `no compute backend could start: ${skipped.join('; ')}`);
 }
 
-function report(info: BackendInfo, logger: Logger, how: string, skipped: string[] = []): BackendInfo {
+function report(info: BackendInfo, logger: Logger, how: string, skipped: string[], backend: ComputeBackend): BackendInfo {
+  // Missing kernels are reported before any stage starts; the first op that needs one would fail later anyway.
+  const coverage = backend.kernelCoverage?.();
+  if (coverage && coverage.missing.length > 0) {
+    logger.warn({ code: 'GF_BACKEND_KERNEL_MISSING', backend: info.name, missing: coverage.missing }, `backend ${info.name} lacks training kernels: ${coverage.missing.join(', ')} (see graphflow doctor)`);
+  }
   logger.info({ backend: info.name, tfBackend: info.tfBackend, version: info.version, threads: info.threads, how, skipped }, `backend ${info.name} (${info.tfBackend} ${info.version}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`);
   return info;
 }
