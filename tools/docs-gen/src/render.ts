@@ -79,12 +79,14 @@ export function renderComponents(registry: Registry): string {
 
 /** The CLI reference, from the commander program itself so it never drifts from the code. */
 export function renderCli(program: import('commander').Command): string {
-  // A fixed width keeps the page independent of the terminal it is generated in.
-  for (const c of [program, ...program.commands]) c.configureHelp({ helpWidth: 100 });
-  const lines = ['# CLI reference', '', 'Exit codes: `0` success, `1` a run failed (or was interrupted), `2` invalid input (manifest, options, plugins, data).', '', '```', program.helpInformation().trimEnd(), '```'];
-  for (const command of program.commands) {
-    if (command.name() === 'help') continue;
-    lines.push('', `## graphflow ${command.name()}`, '', '```', command.helpInformation().trimEnd(), '```');
-  }
-  return `${lines.join('\n')}\n`;
+  const lines = ['# CLI reference', '', 'Exit codes: `0` success, `1` a run failed (or was interrupted), `2` invalid input (manifest, options, plugins, data).'];
+  const visit = (command: import('commander').Command, prefix: string) => {
+    // A fixed width keeps the page independent of the terminal it is generated in.
+    command.configureHelp({ helpWidth: 100 });
+    const title = prefix ? `${prefix} ${command.name()}` : command.name();
+    lines.push('', prefix ? `## ${title}` : '', '```', command.helpInformation().trimEnd(), '```');
+    for (const sub of command.commands) if (sub.name() !== 'help') visit(sub, title);
+  };
+  visit(program, '');
+  return `${lines.filter((l, i) => !(l === '' && lines[i - 1] === '')).join('\n')}\n`;
 }
