@@ -69,7 +69,7 @@ export const attentionTransferComponent = defineComponent<AttentionTransferOptio
     type: 'object',
     additionalProperties: false,
     properties: {
-      ...multiTapSchema('up to 3 taps spread over tapDefaults.ordered'),
+      ...multiTapSchema(),
       p: { type: 'number', exclusiveMinimum: 0, default: 2, description: 'Exponent p of the attention map mean_c |F_c|^p.' },
       beta: { type: 'number', minimum: 0, default: 1000, description: 'β; the reference code uses 1000 with the β/2 factor.' },
     },

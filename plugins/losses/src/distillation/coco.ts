@@ -1,14 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineComponent, type ComponentContext, type LossBindContext, type LossInputs, type LossRequirements, type LossTerm, type Rng } from '@graphflow/core';
-import { ChannelProjection, disposeAll } from '../modules/channel-projection';
-import { tapOf } from '../util/base-term';
+import { defineComponent, type ComponentContext, type LossTerm, type Rng } from '@graphflow/core';
 import { l2Normalize } from '../util/normalize';
 import { adaptiveAvgPool } from '../util/pooling';
 import { componentRng } from '../util/seed';
-import { stopGradient } from '../util/stop-gradient';
-import { requireTeacher } from '../util/taps';
 import { graphEdges, graphVertices } from '../graph-flow/variation-graph';
-import { multiTapRules, multiTapSchema, resolveTapPairs, type MultiTapOptions } from './tap-options';
+import { ProjectedTapPairsTerm, projectedTapPairsRules } from './projected-tap-pairs';
+import { multiTapSchema, type MultiTapOptions } from './tap-options';
 
 export interface CocoOptions extends MultiTapOptions {
   grid: number;
@@ -41,46 +38,16 @@ export function crossLayerCorrelations(layers: readonly tf.Tensor4D[], grid: num
   return { spatial, channel };
 }
 
-export class CocoLoss implements LossTerm {
-  readonly id = 'coco';
-  private studentTaps: string[] = [];
-  private teacherTaps: string[] = [];
-  private readonly projections: ChannelProjection[] = [];
-
-  constructor(private readonly options: CocoOptions, private readonly rng: Rng) {}
-
-  requirements(): LossRequirements {
-    return { labels: false, teacher: true, studentTaps: this.studentTaps, teacherTaps: this.teacherTaps };
+export class CocoLoss extends ProjectedTapPairsTerm<CocoOptions> {
+  constructor(options: CocoOptions, rng: Rng) {
+    super('coco', options, rng);
   }
 
-  bind(ctx: LossBindContext): void {
-    const taps = resolveTapPairs(this.options, ctx.student, requireTeacher(ctx.teacher, 'coco'), 2, 'coco');
-    disposeAll(this.projections);
-    taps.student.forEach((s, i) => this.projections.push(new ChannelProjection(`projection${i}.${s.name}`, s.channels, taps.teacher[i]!.channels, this.rng)));
-    this.teacherTaps = taps.teacher.map((t) => t.name);
-    this.studentTaps = taps.student.map((t) => t.name);
-  }
-
-  compute(inputs: LossInputs): tf.Scalar {
-    const teacher = inputs.teacher!;
-    return tf.tidy(() => {
-      const s = crossLayerCorrelations(this.studentTaps.map((n, i) => this.projections[i]!.apply(tapOf(inputs.student.taps, n, 'student', 'coco'))), this.options.grid);
-      const t = crossLayerCorrelations(this.teacherTaps.map((n) => stopGradient(tapOf(teacher.taps, n, 'teacher', 'coco'))), this.options.grid);
-      const msd = (a: tf.Tensor[], b: tf.Tensor[]) => tf.addN(a.map((x, l) => tf.mean(tf.square(tf.sub(x, b[l]!)))));
-      return tf.add(tf.mul(msd(s.spatial, t.spatial), this.options.lambdaSpatial), tf.mul(msd(s.channel, t.channel), this.options.lambdaChannel)) as tf.Scalar;
-    });
-  }
-
-  trainableVariables(): tf.Variable[] {
-    return this.projections.flatMap((p) => p.variables());
-  }
-
-  weights(): { name: string; variable: tf.Variable }[] {
-    return this.projections.flatMap((p) => p.named());
-  }
-
-  dispose(): void {
-    disposeAll(this.projections);
+  protected relationLoss(student: tf.Tensor4D[], teacher: tf.Tensor4D[]): tf.Scalar {
+    const s = crossLayerCorrelations(student, this.options.grid);
+    const t = crossLayerCorrelations(teacher, this.options.grid);
+    const msd = (a: tf.Tensor[], b: tf.Tensor[]) => tf.addN(a.map((x, l) => tf.mean(tf.square(tf.sub(x, b[l]!)))));
+    return tf.add(tf.mul(msd(s.spatial, t.spatial), this.options.lambdaSpatial), tf.mul(msd(s.channel, t.channel), this.options.lambdaChannel)) as tf.Scalar;
   }
 }
 
@@ -101,12 +68,12 @@ export const cocoComponent = defineComponent<CocoOptions, LossTerm>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      ...multiTapSchema('up to 3 taps spread over tapDefaults.ordered'),
+      ...multiTapSchema(),
       grid: { type: 'integer', minimum: 1, maximum: 32, default: 8, description: 'Common grid (grid×grid) all taps are adaptive-average-pooled to.' },
       lambdaSpatial: { type: 'number', minimum: 0, default: 1, description: 'λ_s, weight of the spatial correlation term.' },
       lambdaChannel: { type: 'number', minimum: 0, default: 1, description: 'λ_c, weight of the channel correlation term.' },
     },
   },
-  rules: (o) => multiTapRules(o, 2),
+  rules: projectedTapPairsRules,
   create: (options, ctx: ComponentContext) => new CocoLoss(options, componentRng(ctx)),
 });

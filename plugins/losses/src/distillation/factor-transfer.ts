@@ -14,8 +14,8 @@ import { tapOf } from '../util/base-term';
 import { l2Normalize } from '../util/normalize';
 import { poolToCommon } from '../util/pooling';
 import { componentRng } from '../util/seed';
-import { requireTap, requireTeacher } from '../util/taps';
-import { singleTapSchema, type SingleTapOptions } from './tap-options';
+import { requireTeacher } from '../util/taps';
+import { resolveSingleTap, singleTapSchema, type SingleTapOptions } from './tap-options';
 
 export interface FactorTransferOptions extends SingleTapOptions {
   paraphraser: string;
@@ -45,11 +45,10 @@ export class FactorTransferLoss implements LossTerm {
   bind(ctx: LossBindContext): void {
     const teacher = requireTeacher(ctx.teacher, 'ft');
     const deepest = this.paraphraser.teacherTaps[this.paraphraser.teacherTaps.length - 1]!;
-    const t = requireTap(teacher, this.options.teacherTap ?? deepest, '/teacherTap', 'teacher');
-    const s = requireTap(ctx.student, this.options.studentTap ?? ctx.student.tapDefaults.deep, '/studentTap', 'student');
-    this.adapters.bind([t], [s], '/teacherTap');
-    this.teacherTap = t.name;
-    this.studentTap = s.name;
+    const taps = resolveSingleTap(this.options, ctx.student, teacher, deepest);
+    this.adapters.bind([taps.teacher], [taps.student], '/teacherTap');
+    this.teacherTap = taps.teacher.name;
+    this.studentTap = taps.student.name;
   }
 
   compute(inputs: LossInputs): tf.Scalar {

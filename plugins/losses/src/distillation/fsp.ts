@@ -1,12 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineComponent, type ComponentContext, type LossBindContext, type LossInputs, type LossRequirements, type LossTerm, type Rng } from '@graphflow/core';
-import { ChannelProjection, disposeAll } from '../modules/channel-projection';
-import { tapOf } from '../util/base-term';
+import { defineComponent, type ComponentContext, type LossTerm, type Rng } from '@graphflow/core';
 import { adaptiveAvgPool } from '../util/pooling';
 import { componentRng } from '../util/seed';
-import { stopGradient } from '../util/stop-gradient';
-import { requireTeacher } from '../util/taps';
-import { multiTapRules, multiTapSchema, resolveTapPairs, type MultiTapOptions } from './tap-options';
+import { ProjectedTapPairsTerm, projectedTapPairsRules } from './projected-tap-pairs';
+import { multiTapSchema, type MultiTapOptions } from './tap-options';
 
 /**
  * FSP matrix of two layers pooled to the same h×w: G = F_aᵀ·F_b / (h·w).
@@ -34,45 +31,15 @@ function fspMatrices(layers: readonly tf.Tensor4D[]): tf.Tensor3D[] {
   return out;
 }
 
-export class FspLoss implements LossTerm {
-  readonly id = 'fsp';
-  private studentTaps: string[] = [];
-  private teacherTaps: string[] = [];
-  private readonly projections: ChannelProjection[] = [];
-
-  constructor(private readonly options: MultiTapOptions, private readonly rng: Rng) {}
-
-  requirements(): LossRequirements {
-    return { labels: false, teacher: true, studentTaps: this.studentTaps, teacherTaps: this.teacherTaps };
+export class FspLoss extends ProjectedTapPairsTerm<MultiTapOptions> {
+  constructor(options: MultiTapOptions, rng: Rng) {
+    super('fsp', options, rng);
   }
 
-  bind(ctx: LossBindContext): void {
-    const taps = resolveTapPairs(this.options, ctx.student, requireTeacher(ctx.teacher, 'fsp'), 2, 'fsp');
-    disposeAll(this.projections);
-    taps.student.forEach((s, i) => this.projections.push(new ChannelProjection(`projection${i}.${s.name}`, s.channels, taps.teacher[i]!.channels, this.rng)));
-    this.teacherTaps = taps.teacher.map((t) => t.name);
-    this.studentTaps = taps.student.map((t) => t.name);
-  }
-
-  compute(inputs: LossInputs): tf.Scalar {
-    const teacher = inputs.teacher!;
-    return tf.tidy(() => {
-      const s = fspMatrices(this.studentTaps.map((n, i) => this.projections[i]!.apply(tapOf(inputs.student.taps, n, 'student', 'fsp'))));
-      const t = fspMatrices(this.teacherTaps.map((n) => stopGradient(tapOf(teacher.taps, n, 'teacher', 'fsp'))));
-      return tf.addN(s.map((g, l) => tf.mean(tf.square(tf.sub(g, t[l]!))))) as tf.Scalar;
-    });
-  }
-
-  trainableVariables(): tf.Variable[] {
-    return this.projections.flatMap((p) => p.variables());
-  }
-
-  weights(): { name: string; variable: tf.Variable }[] {
-    return this.projections.flatMap((p) => p.named());
-  }
-
-  dispose(): void {
-    disposeAll(this.projections);
+  protected relationLoss(student: tf.Tensor4D[], teacher: tf.Tensor4D[]): tf.Scalar {
+    const s = fspMatrices(student);
+    const t = fspMatrices(teacher);
+    return tf.addN(s.map((g, l) => tf.mean(tf.square(tf.sub(g, t[l]!))))) as tf.Scalar;
   }
 }
 
@@ -86,7 +53,7 @@ export const fspComponent = defineComponent<MultiTapOptions, LossTerm>({
     'linear 1×1 projection (the term\'s variables) maps it to the teacher\'s count first, as FSP needs equal matrix shapes.',
     'Source: Yim, Joo, Bae, Kim, "A Gift from Knowledge Distillation: Fast Optimization, Network Minimization and Transfer Learning", CVPR 2017.',
   ].join('\n'),
-  schema: { type: 'object', additionalProperties: false, properties: multiTapSchema('up to 3 taps spread over tapDefaults.ordered') },
-  rules: (o) => multiTapRules(o, 2),
+  schema: { type: 'object', additionalProperties: false, properties: multiTapSchema() },
+  rules: projectedTapPairsRules,
   create: (options, ctx: ComponentContext) => new FspLoss(options, componentRng(ctx)),
 });

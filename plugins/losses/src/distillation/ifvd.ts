@@ -4,9 +4,9 @@ import { StatelessTerm, tapOf } from '../util/base-term';
 import { NORM_EPS } from '../util/normalize';
 import { poolToCommon, resizeLabels } from '../util/pooling';
 import { stopGradient } from '../util/stop-gradient';
-import { requireTap, requireTeacher } from '../util/taps';
+import { requireTeacher } from '../util/taps';
 import { requireLabels } from '../segmentation/cross-entropy';
-import { singleTapSchema, type SingleTapOptions } from './tap-options';
+import { resolveSingleTap, singleTapSchema, type SingleTapOptions } from './tap-options';
 
 /**
  * Intra-class feature variation map: cosine similarity of every pixel's feature with its class prototype
@@ -37,9 +37,9 @@ export class IfvdLoss extends StatelessTerm implements LossTerm {
     return { labels: true, teacher: true, studentTaps: [this.studentTap], teacherTaps: [this.teacherTap] };
   }
   override bind(ctx: LossBindContext): void {
-    const teacher = requireTeacher(ctx.teacher, 'ifvd');
-    this.teacherTap = requireTap(teacher, this.options.teacherTap ?? teacher.tapDefaults.deep, '/teacherTap', 'teacher').name;
-    this.studentTap = requireTap(ctx.student, this.options.studentTap ?? ctx.student.tapDefaults.deep, '/studentTap', 'student').name;
+    const taps = resolveSingleTap(this.options, ctx.student, requireTeacher(ctx.teacher, 'ifvd'));
+    this.teacherTap = taps.teacher.name;
+    this.studentTap = taps.student.name;
     this.numClasses = ctx.numClasses;
   }
   compute(inputs: LossInputs): tf.Scalar {

@@ -4,8 +4,8 @@ import { StatelessTerm, tapOf } from '../util/base-term';
 import { l2Normalize } from '../util/normalize';
 import { adaptiveAvgPool } from '../util/pooling';
 import { stopGradient } from '../util/stop-gradient';
-import { requireTap, requireTeacher } from '../util/taps';
-import { singleTapSchema, type SingleTapOptions } from './tap-options';
+import { requireTeacher } from '../util/taps';
+import { resolveSingleTap, singleTapSchema, type SingleTapOptions } from './tap-options';
 
 export interface SkdPairOptions extends SingleTapOptions {
   grid: number;
@@ -33,9 +33,9 @@ export class SkdPairLoss extends StatelessTerm implements LossTerm {
     return { labels: false, teacher: true, studentTaps: [this.studentTap], teacherTaps: [this.teacherTap] };
   }
   override bind(ctx: LossBindContext): void {
-    const teacher = requireTeacher(ctx.teacher, 'skd-pair');
-    this.teacherTap = requireTap(teacher, this.options.teacherTap ?? teacher.tapDefaults.deep, '/teacherTap', 'teacher').name;
-    this.studentTap = requireTap(ctx.student, this.options.studentTap ?? ctx.student.tapDefaults.deep, '/studentTap', 'student').name;
+    const taps = resolveSingleTap(this.options, ctx.student, requireTeacher(ctx.teacher, 'skd-pair'));
+    this.teacherTap = taps.teacher.name;
+    this.studentTap = taps.student.name;
   }
   compute(inputs: LossInputs): tf.Scalar {
     return tf.tidy(() => {

@@ -1,5 +1,5 @@
 import { GraphFlowError, type OptionRuleViolation, type SegmentationModel, type TapInfo } from '@graphflow/core';
-import { requireTaps, spreadTaps } from '../util/taps';
+import { requireTap, requireTaps, spreadTaps } from '../util/taps';
 
 /** Options shared by baselines that read several taps per network (AT, FSP, CoCo). */
 export interface MultiTapOptions {
@@ -7,7 +7,11 @@ export interface MultiTapOptions {
   studentTaps: string[];
 }
 
-export function multiTapSchema(defaultText: string): Record<string, unknown> {
+/** Taps per network resolveTapPairs uses when neither list is given. */
+const DEFAULT_TAP_COUNT = 3;
+
+export function multiTapSchema(): Record<string, unknown> {
+  const defaultText = `up to ${DEFAULT_TAP_COUNT} taps spread over tapDefaults.ordered`;
   return {
     teacherTaps: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, default: [], description: `Teacher taps, shallow → deep; empty = ${defaultText}.` },
     studentTaps: { type: 'array', items: { type: 'string', minLength: 1 }, uniqueItems: true, default: [], description: `Student taps paired with teacherTaps by position; empty = ${defaultText}.` },
@@ -31,7 +35,7 @@ export function multiTapRules(o: MultiTapOptions, minimum: number): OptionRuleVi
  * the network's ordered taps, using as many layers as both sides offer (at least `minimum`).
  */
 export function resolveTapPairs(o: MultiTapOptions, student: SegmentationModel, teacher: SegmentationModel, minimum: number, term: string): { teacher: TapInfo[]; student: TapInfo[] } {
-  const count = o.teacherTaps.length || o.studentTaps.length || Math.min(teacher.tapDefaults.ordered.length, student.tapDefaults.ordered.length, 3);
+  const count = o.teacherTaps.length || o.studentTaps.length || Math.min(teacher.tapDefaults.ordered.length, student.tapDefaults.ordered.length, DEFAULT_TAP_COUNT);
   if (count < minimum) {
     throw new GraphFlowError('GF_OPTIONS_INVALID', `loss/${term} needs ${minimum} taps per network but the networks offer ${count}`, { pointer: '/teacherTaps' });
   }
@@ -54,3 +58,14 @@ export const singleTapSchema = {
   teacherTap: { type: ['string', 'null'], minLength: 1, default: null, description: "Teacher tap to distil from; null = the teacher's tapDefaults.deep." },
   studentTap: { type: ['string', 'null'], minLength: 1, default: null, description: "Student tap that learns it; null = the student's tapDefaults.deep." },
 };
+
+/**
+ * Resolves and checks the single-tap pair, each side defaulting to its network's deep tap; a term whose teacher
+ * side is constrained (FT: only taps its paraphraser encodes) passes its own `teacherDefault`.
+ */
+export function resolveSingleTap(o: SingleTapOptions, student: SegmentationModel, teacher: SegmentationModel, teacherDefault = teacher.tapDefaults.deep): { teacher: TapInfo; student: TapInfo } {
+  return {
+    teacher: requireTap(teacher, o.teacherTap ?? teacherDefault, '/teacherTap', 'teacher'),
+    student: requireTap(student, o.studentTap ?? student.tapDefaults.deep, '/studentTap', 'student'),
+  };
+}
