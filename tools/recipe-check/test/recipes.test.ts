@@ -1,0 +1,114 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { EXAMPLES_DIR, ISBI_ROOT, findRecipes, removeRun, smokeRun, syntheticSubstitute, validateRecipe, type Recipe } from '../src/index';
+
+/**
+ * Which runnable recipes get a smoke run by default: one per distinct pipeline shape (U-Net → Mobile U-Net,
+ * TransUNet with 9→4 classes, RGB input, semi-supervised with unlabeled data, each student family). GRAPHFLOW_SLOW=1
+ * smoke-runs every runnable recipe.
+ */
+const DEFAULT_RUNS = new Set([
+  'busi/manifest.json',
+  'cvc-clinicdb/manifest.json',
+  'synapse/manifest.json',
+  'semi-supervised/labeled-10.json',
+  'transunet-students/enet.json',
+  'transunet-students/erfnet.json',
+]);
+const SLOW = process.env['GRAPHFLOW_SLOW'] === '1';
+
+const EXPECTED = [
+  'busi/manifest.json',
+  'cvc-clinicdb/manifest.json',
+  'kvasir-seg/manifest.json',
+  'synapse/manifest.json',
+  'folder/manifest.json',
+  'semi-supervised/labeled-10.json',
+  'semi-supervised/labeled-30.json',
+  'semi-supervised/labeled-50.json',
+  'transunet-students/mobile-unet.json',
+  'transunet-students/enet.json',
+  'transunet-students/erfnet.json',
+];
+
+let recipes: Recipe[] = [];
+before(async () => {
+  recipes = await findRecipes();
+});
+
+test('examples/ holds every recipe of issue 8, each with a README', async () => {
+  const runnable = recipes.filter((r) => !r.fragment).map((r) => r.id);
+  for (const id of EXPECTED) assert.ok(runnable.includes(id), `missing recipe examples/${id}`);
+  const folders = new Set(EXPECTED.map((id) => id.split('/')[0]!));
+  for (const folder of folders) assert.ok(existsSync(path.join(EXAMPLES_DIR, folder, 'README.md')), `examples/${folder}/README.md is missing`);
+});
+
+test('every manifest and fragment names its $schema (relative) and has a name', async () => {
+  const schema = path.join(EXAMPLES_DIR, '..', 'packages', 'core', 'schema', 'manifest.schema.json');
+  for (const r of recipes) {
+    const value = JSON.parse(await fs.readFile(r.file, 'utf8')) as Record<string, unknown>;
+    assert.equal(typeof value['$schema'], 'string', `${r.id}: no $schema`);
+    assert.ok(!path.isAbsolute(value['$schema'] as string), `${r.id}: $schema must be a relative path`);
+    assert.equal(path.resolve(path.dirname(r.file), value['$schema'] as string), schema, `${r.id}: $schema does not point at packages/core/schema/manifest.schema.json`);
+    assert.equal(typeof value['name'], 'string', `${r.id}: no name`);
+  }
+});
+
+test('every runnable recipe validates with the real plugins', async (t) => {
+  for (const r of recipes.filter((x) => !x.fragment)) {
+    await t.test(r.id, async () => {
+      const prepared = await validateRecipe(r.file);
+      assert.ok(prepared.manifest.stages.length > 0);
+      const evaluate = prepared.manifest.stages.find((s) => s.type === 'stage/evaluate');
+      assert.ok(evaluate, `${r.id} has no stage/evaluate`);
+    });
+  }
+});
+
+test('smoke runs on small synthetic data' + (SLOW ? ' (all recipes, GRAPHFLOW_SLOW=1)' : ' (a representative subset; GRAPHFLOW_SLOW=1 runs all)'), async (t) => {
+  const runnable = recipes.filter((r) => !r.fragment && (SLOW || DEFAULT_RUNS.has(r.id)));
+  for (const r of runnable) {
+    await t.test(r.id, async () => {
+      const { overrides, notes } = await syntheticSubstitute(r.file);
+      if (notes.length) t.diagnostic(`${r.id}: ${notes.join('; ')}`);
+      // Validate the substituted manifest first: a problem is then reported with file:line rather than mid-run.
+      const prepared = await validateRecipe(r.file, overrides);
+      const evaluated = (prepared.manifest.stages.find((s) => s.type === 'stage/evaluate')?.options?.['models'] ?? []) as string[];
+      const started = Date.now();
+      const { report, runDir } = await smokeRun(r.file, overrides, r.id);
+      try {
+        assert.equal(report.status, 'done', `${r.id} ended ${report.status}`);
+        const evaluate = report.stages.find((s) => s.type === 'stage/evaluate');
+        assert.ok(evaluate, 'report.json has no evaluate stage');
+        assert.equal(evaluate.status, 'done');
+        const metrics = evaluate.result?.metrics ?? {};
+        assert.ok(Object.keys(metrics).length > 0, 'the evaluate stage reported no metrics');
+        assert.ok(evaluated.length > 0, 'the evaluate stage names no models');
+        for (const model of evaluated) assert.equal(typeof metrics[model]?.['dice'], 'number', `${model}: no dice in report.json`);
+        t.diagnostic(`${r.id}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } finally {
+        await removeRun(runDir);
+      }
+    });
+  }
+});
+
+test('the folder recipe runs as-is on the real ISBI 2012 membrane data', { skip: existsSync(ISBI_ROOT) ? false : `${ISBI_ROOT} not found; skipped` }, async (t) => {
+  const file = path.join(EXAMPLES_DIR, 'folder', 'manifest.json');
+  // Smoke steps on the recipe's own data and split; images at 64×64 (not the recipe's 128) to keep the suite fast.
+  const overrides = [{ path: 'data.size', value: 64, source: 'data.size=64' }];
+  const started = Date.now();
+  const { report, runDir } = await smokeRun(file, overrides, 'folder-isbi');
+  try {
+    assert.equal(report.status, 'done');
+    const evaluate = report.stages.find((s) => s.type === 'stage/evaluate');
+    const metrics = evaluate?.result?.metrics ?? {};
+    assert.ok(metrics['models.student'], 'no metrics for the distilled student');
+    assert.equal(typeof metrics['models.student']!['dice/membrane'], 'number', 'no membrane Dice: class names not applied');
+    t.diagnostic(`folder on ISBI 2012: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await removeRun(runDir);
+  }
+});
