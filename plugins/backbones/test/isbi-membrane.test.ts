@@ -11,8 +11,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { ComponentContext, JsonSchema, SegmentationModel } from '@graphflow/core';
 import { enetComponent } from '../src/index';
 import { trainSteps } from './backbone-contract';
+import { sharedDatasetPath } from '@graphflow/core';
 
-const ROOT = '/work/shared/datasets/isbi2012-membrane';
+const ROOT = sharedDatasetPath('isbi2012-membrane');
 const CROP = 64;
 
 function skipReason(): string | false {

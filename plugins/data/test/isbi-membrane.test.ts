@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { FlipTransform, RandomScaleCropTransform, Rot90Transform, scanFolderLayout, SegmentationDataset, withDatasetDefaults } from '../src/index';
+import { sharedDatasetPath } from '@graphflow/core';
 
-const ROOT = '/work/shared/datasets/isbi2012-membrane';
+const ROOT = sharedDatasetPath('isbi2012-membrane');
 const present = existsSync(`${ROOT}/image/0.png`);
 const skip = present ? false : `real data absent at ${ROOT}`;
 

@@ -6,8 +6,9 @@ import sharp from 'sharp';
 import { DiceMetric } from '../src/metrics/dice';
 import { Hd95Metric } from '../src/metrics/hd95';
 import { loadImageFiles } from '../src/predict/image-files';
+import { sharedDatasetPath } from '@graphflow/core';
 
-const ISBI = '/work/shared/datasets/isbi2012-membrane';
+const ISBI = sharedDatasetPath('isbi2012-membrane');
 const skip = existsSync(path.join(ISBI, 'label', '0.png')) ? false : `ISBI 2012 data not found at ${ISBI}`;
 
 /** Membrane = class 1 (label value 0 in the files), cell interior = class 0; thresholded at 128 per the README. */

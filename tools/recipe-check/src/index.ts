@@ -1,14 +1,14 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadManifest, preparePipeline, runPipeline, type Override, type PluginSetup, type PreparedPipeline, type RunOutcome } from '@graphflow/core';
+import { loadManifest, preparePipeline, runPipeline, sharedDatasetPath, type Override, type PluginSetup, type PreparedPipeline, type RunOutcome } from '@graphflow/core';
 
 /** The repository root (this file is tools/recipe-check/dist/src/index.js once built). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 
 /** The real ISBI 2012 membrane data the folder recipe points at (never copied into the repository). */
-export const ISBI_ROOT = '/work/shared/datasets/isbi2012-membrane';
+export const ISBI_ROOT = sharedDatasetPath('isbi2012-membrane');
 
 /**
  * A recipe manifest under examples/.
