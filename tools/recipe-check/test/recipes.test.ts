@@ -10,6 +10,7 @@ import { EXAMPLES_DIR, ISBI_ROOT, findRecipes, removeRun, smokeRun, syntheticSub
  * smoke-runs every runnable recipe.
  */
 const DEFAULT_RUNS = new Set([
+  'custom-loss/manifest.json',
   'busi/manifest.json',
   'cvc-clinicdb/manifest.json',
   'synapse/manifest.json',
@@ -31,6 +32,7 @@ const EXPECTED = [
   'transunet-students/mobile-unet.json',
   'transunet-students/enet.json',
   'transunet-students/erfnet.json',
+  'custom-loss/manifest.json',
 ];
 
 let recipes: Recipe[] = [];
