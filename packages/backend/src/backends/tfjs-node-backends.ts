@@ -8,7 +8,7 @@ import { loadOptionalModule } from './optional-module';
 /** How to get each optional native package, shown whenever it is missing. */
 export const INSTALL_HINTS: Readonly<Record<string, string>> = {
   '@tensorflow/tfjs-node':
-    'npm install @tensorflow/tfjs-node@4.22.0 (its install script downloads libtensorflow 2.9 CPU from storage.googleapis.com; needs network access)',
+    'npm install @tensorflow/tfjs-node@4.22.0 (its install script downloads the libtensorflow 2.9 CPU binary; needs network access to it)',
   '@tensorflow/tfjs-node-gpu':
     'npm install @tensorflow/tfjs-node-gpu@4.22.0 on Linux x64 with an NVIDIA driver, CUDA 11.2 and cuDNN 8.1 (its install script downloads libtensorflow 2.9 GPU)',
 };
