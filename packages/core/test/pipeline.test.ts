@@ -156,3 +156,20 @@ test('backend selection: auto takes the best available backend and reports missi
   assert.ok(lines.some((l) => l.backend === 'medium' && l.how === 'auto' && /fast: npm install fast/.test(l.skipped.join())));
   await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], backend: 'fast' }), (e: GraphFlowError) => e.code === 'GF_BACKEND_UNAVAILABLE' && /npm install fast/.test(e.message));
 });
+
+test('the run seed fixes Math.random while entries are built (reproducible initial weights) and restores it after', async () => {
+  const registry = new Registry();
+  await registry.use(fixturePlugin);
+  const draw = async (seed: number | undefined, ref = 'models.teacher') => {
+    const scope = new ComponentScope(registry, createLogger({ level: 'silent' }), seed);
+    const root = globalContainer.createChildContainer();
+    scope.registerEntry(root, ref, { type: 'backbone/fake-net', options: { width: 4, heads: 2 } });
+    return (await scope.resolve<FakeNet>(root, ref)).initDraw;
+  };
+  const original = Math.random;
+  assert.equal(await draw(7), await draw(7));
+  assert.notEqual(await draw(7), await draw(8));
+  assert.notEqual(await draw(7, 'models.teacher'), await draw(7, 'models.student'));
+  assert.notEqual(await draw(undefined), await draw(undefined));
+  assert.equal(Math.random, original);
+});

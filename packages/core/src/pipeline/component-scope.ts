@@ -5,6 +5,7 @@ import { GraphFlowError } from '../errors/graphflow-error';
 import type { ComponentContext, ComponentSpec } from '../plugin/types';
 import { refToken } from '../plugin/tokens';
 import type { Registry } from '../registry/registry';
+import { deriveRng } from '../util/rng';
 
 /**
  * Builds components from validated specs, wiring their collaborators through the DI container:
@@ -15,9 +16,14 @@ import type { Registry } from '../registry/registry';
 export class ComponentScope {
   private readonly building: string[] = [];
 
+  /**
+   * @param seed When given, `Math.random` is seeded from (seed, entry) while each manifest entry is built: unseeded
+   * TensorFlow.js initializers draw their seeds from it, so the same run seed gives the same initial weights.
+   */
   constructor(
     private readonly registry: Registry,
     private readonly logger: Logger,
+    private readonly seed?: number,
   ) {}
 
   /** Register a manifest entry (`data`, `models.x`) as a lazily built singleton. */
@@ -32,9 +38,16 @@ export class ComponentScope {
       throw new GraphFlowError('GF_MANIFEST_REF', `references form a cycle: ${[...this.building.slice(this.building.indexOf(ref)), ref].join(' → ')}`);
     }
     this.building.push(ref);
+    const original = Math.random;
+    if (this.seed !== undefined) {
+      const rng = deriveRng(this.seed, 'init', ref);
+      Math.random = () => rng.next();
+    }
     try {
       return await this.build(spec, ref, container);
     } finally {
+      // Entries are built one at a time (stages await them), so nothing else draws from the seeded stream meanwhile.
+      Math.random = original;
       this.building.splice(this.building.indexOf(ref), 1);
     }
   }

@@ -33,7 +33,7 @@ export function createRunScope(p: {
   root.register(TOKENS.Seed, { useValue: p.manifest.seed });
   root.register(TOKENS.RunOptions, { useValue: p.runOptions });
   if (p.backend) root.register(TOKENS.Backend, { useValue: p.backend });
-  const scope = new ComponentScope(p.registry, p.logger);
+  const scope = new ComponentScope(p.registry, p.logger, p.manifest.seed);
   if (p.manifest.data) scope.registerEntry(root, 'data', p.manifest.data);
   for (const [name, spec] of Object.entries(p.manifest.models)) scope.registerEntry(root, `models.${name}`, spec);
   return { root, scope };

@@ -8,6 +8,8 @@ export const built: { id: string; path: string; options: Record<string, unknown>
 
 export class FakeNet {
   trainedBy: string[] = [];
+  /** Stands in for weight initialization, which unseeded tfjs initializers draw from Math.random. */
+  readonly initDraw = Math.random();
   constructor(readonly width: number) {}
 }
 
