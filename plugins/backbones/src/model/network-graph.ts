@@ -21,3 +21,17 @@ export interface NetworkGraph {
   tapDefaults: TapDefaults;
   inputSize: InputSizeRequirement;
 }
+
+/**
+ * The tap convention every built-in network follows, kept in one place: the first tap is the shallow default,
+ * `bottleneck` the deep one, and cross-layer losses walk the taps in the order the network built them.
+ */
+export function conventionalTapDefaults(taps: readonly SymbolicTap[]): TapDefaults {
+  const ordered = taps.map((t) => t.info.name);
+  return { shallow: ordered[0]!, deep: 'bottleneck', ordered };
+}
+
+/** Input sides must be multiples of the network's total down-sampling factor (and at least one such multiple). */
+export function sidesMultipleOf(factor: number): InputSizeRequirement {
+  return { multiple: factor, minimum: factor };
+}

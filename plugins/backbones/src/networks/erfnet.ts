@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NetworkGraph, SymbolicTap } from '../model/network-graph';
+import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '../model/network-graph';
 import { erfnetDownsampler, erfnetUpsampler, nonBottleneck1d } from '../blocks/erfnet-blocks';
 import { channelsOf, on, type Sym } from '../blocks/symbolic';
 
@@ -55,7 +55,7 @@ export function buildERFNet(o: ERFNetOptions): NetworkGraph {
     input,
     logits,
     taps,
-    tapDefaults: { shallow: 'enc1', deep: 'bottleneck', ordered: taps.map((t) => t.info.name) },
-    inputSize: { multiple: 8, minimum: 8 },
+    tapDefaults: conventionalTapDefaults(taps),
+    inputSize: sidesMultipleOf(8),
   };
 }

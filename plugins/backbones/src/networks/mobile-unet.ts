@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NetworkGraph, SymbolicTap } from '../model/network-graph';
+import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '../model/network-graph';
 import { convNormAct, type Norm } from '../blocks/conv-norm-act';
 import { invertedResidual } from '../blocks/inverted-residual';
 import { spatialDropout } from '../blocks/spatial-dropout';
@@ -73,13 +73,12 @@ export function buildMobileUNet(o: MobileUNetOptions): NetworkGraph {
   // The last skip is at stride 2: one more ×2 up-sampling restores the input resolution.
   const head = upsample(x, o.upsampling, channelsOf(x), 'up_final');
   const logits = on(tf.layers.conv2d({ filters: o.numClasses, kernelSize: 1, name: 'head' }), head);
-  const names = taps.map((t) => t.info.name);
   return {
     architecture: 'backbone/mobile-unet',
     input,
     logits,
     taps,
-    tapDefaults: { shallow: names[0]!, deep: 'bottleneck', ordered: names },
-    inputSize: { multiple: 2 ** o.depth, minimum: 2 ** o.depth },
+    tapDefaults: conventionalTapDefaults(taps),
+    inputSize: sidesMultipleOf(2 ** o.depth),
   };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NetworkGraph, SymbolicTap } from '../model/network-graph';
+import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '../model/network-graph';
 import { convNormAct, type Norm } from '../blocks/conv-norm-act';
 import { doubleConv } from '../blocks/double-conv';
 import { transformerLayer } from '../blocks/transformer-layer';
@@ -78,7 +78,7 @@ export function buildTransUNet(o: TransUNetOptions): NetworkGraph {
     input,
     logits,
     taps,
-    tapDefaults: { shallow: 'enc1', deep: 'bottleneck', ordered: taps.map((t) => t.info.name) },
-    inputSize: { multiple: stride, minimum: stride },
+    tapDefaults: conventionalTapDefaults(taps),
+    inputSize: sidesMultipleOf(stride),
   };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { NetworkGraph, SymbolicTap } from '../model/network-graph';
+import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '../model/network-graph';
 import type { Norm } from '../blocks/conv-norm-act';
 import { doubleConv } from '../blocks/double-conv';
 import { spatialDropout } from '../blocks/spatial-dropout';
@@ -53,7 +53,7 @@ export function buildUNet(o: UNetOptions): NetworkGraph {
     input,
     logits,
     taps,
-    tapDefaults: { shallow: 'enc1', deep: 'bottleneck', ordered: taps.map((t) => t.info.name) },
-    inputSize: { multiple: 2 ** o.depth, minimum: 2 ** o.depth },
+    tapDefaults: conventionalTapDefaults(taps),
+    inputSize: sidesMultipleOf(2 ** o.depth),
   };
 }
