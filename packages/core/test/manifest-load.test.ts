@@ -78,8 +78,9 @@ test('overrides: JSON values, indices, stage names, implicit options', () => {
     models: { student: { type: 'backbone/x', options: { width: 8 } } },
     stages: [{ name: 'a', type: 'stage/train', options: { epochs: 1 } }, { name: 'b', type: 'stage/train', options: {} }],
   };
-  applyOverrides(m, ['seed=7', 'stages.1.epochs=5', 'stages.a.options.lr=0.01', 'models.student.width=4', 'name=trial3', 'stages.b.tags=["x",1]'].map(parseOverride));
+  applyOverrides(m, ['seed=7', 'stages.1.epochs=5', 'stages.a.options.lr=0.01', 'models.student.width=4', 'models.student.initSeed=3', 'name=trial3', 'stages.b.tags=["x",1]'].map(parseOverride));
   assert.equal(m.seed, 7);
+  assert.equal(m.models.student.initSeed, 3); // an entry key, not an option
   assert.equal(m.stages[1].options.epochs, 5);
   assert.equal(m.stages[0].options.lr, 0.01);
   assert.equal(m.models.student.options.width, 4);

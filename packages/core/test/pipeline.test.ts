@@ -160,10 +160,10 @@ test('backend selection: auto takes the best available backend and reports missi
 test('the run seed fixes Math.random while entries are built (reproducible initial weights) and restores it after', async () => {
   const registry = new Registry();
   await registry.use(fixturePlugin);
-  const draw = async (seed: number | undefined, ref = 'models.teacher') => {
+  const draw = async (seed: number | undefined, ref = 'models.teacher', own?: number) => {
     const scope = new ComponentScope(registry, createLogger({ level: 'silent' }), seed);
     const root = globalContainer.createChildContainer();
-    scope.registerEntry(root, ref, { type: 'backbone/fake-net', options: { width: 4, heads: 2 } });
+    scope.registerEntry(root, ref, { type: 'backbone/fake-net', options: { width: 4, heads: 2 }, ...(own !== undefined ? { initSeed: own } : {}) });
     return (await scope.resolve<FakeNet>(root, ref)).initDraw;
   };
   const original = Math.random;
@@ -171,5 +171,9 @@ test('the run seed fixes Math.random while entries are built (reproducible initi
   assert.notEqual(await draw(7), await draw(8));
   assert.notEqual(await draw(7, 'models.teacher'), await draw(7, 'models.student'));
   assert.notEqual(await draw(undefined), await draw(undefined));
+  // An entry's own initSeed replaces (run seed, entry name): two entries can start from identical weights.
+  assert.equal(await draw(7, 'models.studentAlone', 3), await draw(8, 'models.student', 3));
+  assert.notEqual(await draw(7, 'models.student', 3), await draw(7, 'models.student', 4));
+  assert.notEqual(await draw(7, 'models.student', 3), await draw(7, 'models.student'));
   assert.equal(Math.random, original);
 });

@@ -14,7 +14,7 @@ before(useCpu);
  * random teacher/student pairs, each weighted term must be of the order of the student's CE loss.
  */
 test('default λ make the vertex and edge terms comparable to CE at initialisation', async (t) => {
-  const options: GraphFlowOptions = { paraphraser: null, teacherTaps: [], studentTaps: [], pairs: 2, channels: 16, grid: 8, lambdaVertex: 0.01, lambdaEdge: 0.002, translatorDepth: 1 };
+  const options: GraphFlowOptions = { paraphraser: null, teacherTaps: [], studentTaps: [], pairs: 2, channels: 16, grid: 8, lambdaVertex: 0.5, lambdaEdge: 1, translatorDepth: 1 };
   const { images, labels } = discBatch(2, 32, 9);
   for (const seed of [1, 2, 3]) {
     const teacher = new TinyNet(1, 2, [16, 32, 64], 100 + seed, `scale/teacher${seed}`);

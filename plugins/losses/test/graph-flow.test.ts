@@ -9,7 +9,7 @@ import { adaptiveAvgPool } from '../src/util/pooling';
 import { TinyNet, randomTensor, useCpu } from './helpers/tiny-net';
 import { bindTerm, termGradients } from './helpers/inputs';
 
-const defaults: GraphFlowOptions = { paraphraser: null, teacherTaps: [], studentTaps: [], pairs: 2, channels: 16, grid: 8, lambdaVertex: 0.01, lambdaEdge: 0.002, translatorDepth: 1 };
+const defaults: GraphFlowOptions = { paraphraser: null, teacherTaps: [], studentTaps: [], pairs: 2, channels: 16, grid: 8, lambdaVertex: 0.5, lambdaEdge: 1, translatorDepth: 1 };
 const scalar = (t: tf.Tensor) => t.dataSync()[0]!;
 
 before(useCpu);
@@ -59,6 +59,18 @@ describe('variation graph', () => {
     const permuted = [t[0]!, tf.gather(t[1]!, [2, 0, 3, 1], 3) as tf.Tensor4D, t[2]!];
     const p = graphFlowTerms(permuted, t, 4);
     assert.ok(scalar(p.edge) > 0.01, `edge term ${scalar(p.edge)}`);
+  });
+
+  test('terms are means over elements: repeating every layer\'s channels (C′ → 2C′) leaves them unchanged', () => {
+    const t = layers();
+    const s = [randomTensor([2, 8, 8, 4], 31), randomTensor([2, 4, 4, 4], 32), randomTensor([2, 2, 2, 4], 33)] as tf.Tensor4D[];
+    const twice = (fs: tf.Tensor4D[]) => fs.map((f) => tf.concat([f, f], 3) as tf.Tensor4D);
+    const once = graphFlowTerms(s, t, 4);
+    const doubled = graphFlowTerms(twice(s), twice(t), 4);
+    assert.ok(scalar(once.vertex) > 0.01 && scalar(once.edge) > 0.001, JSON.stringify([scalar(once.vertex), scalar(once.edge)]));
+    assert.ok(Math.abs(scalar(doubled.vertex) - scalar(once.vertex)) < 1e-5 && Math.abs(scalar(doubled.edge) - scalar(once.edge)) < 1e-5);
+    // Bounded by 4 (unit vectors, cosines) whatever the width.
+    assert.ok(scalar(once.vertex) <= 4 && scalar(once.edge) <= 4);
   });
 
   test('spatial sizes may differ between student and teacher layers (pooled to the grid)', () => {
@@ -114,7 +126,7 @@ describe('loss/graph-flow term', () => {
     const problems = graphFlowRules({ ...defaults, pairs: 3, teacherTaps: ['a', 'b', 'c'] });
     assert.deepEqual(problems.map((p) => p.pointer), ['/pairs']);
     assert.deepEqual(graphFlowRules(defaults), []);
-    assert.ok(graphFlowComponent.docs!.includes('λ_v·Σ_l ‖V_S,l − V_T,l‖²'));
+    assert.ok(graphFlowComponent.docs!.includes('λ_v·mean_l (1/C′_l)‖V_S,l − V_T,l‖²'));
   });
 
   test('with a paraphraser, teacher taps go through its encoder and must be among its taps', async () => {

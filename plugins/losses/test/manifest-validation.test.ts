@@ -79,5 +79,5 @@ test('a manifest with bad loss options reports every problem with its pointer be
   await writeFile(path.join(dir, 'good.json'), JSON.stringify(good));
   const outcome = validateManifest(await loadManifest(path.join(dir, 'good.json')), registry);
   const losses = (outcome.manifest as unknown as typeof good).stages[0]!.options.losses as { options: Record<string, unknown> }[];
-  assert.equal(losses[1]!.options.lambdaVertex, 0.01, 'defaults are filled into nested loss specs');
+  assert.equal(losses[1]!.options.lambdaVertex, 0.5, 'defaults are filled into nested loss specs');
 });

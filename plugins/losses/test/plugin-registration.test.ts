@@ -31,7 +31,7 @@ describe('@graphflow/losses plugin', () => {
     const graphFlow = registry.require('loss/graph-flow');
     const options: Record<string, unknown> = { pairs: 3 };
     assert.ok(graphFlow.validate(options));
-    assert.equal(options.lambdaVertex, 0.01);
+    assert.equal(options.lambdaVertex, 0.5);
     assert.equal(options.grid, 8);
     assert.equal(graphFlow.validate({ pairs: 4 }), false);
     assert.equal(graphFlow.validate.errors![0]!.instancePath, '/pairs');

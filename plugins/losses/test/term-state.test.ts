@@ -34,7 +34,7 @@ class DivergesAt extends StatelessTerm {
 
 describe('term state for checkpoints', () => {
   test('graph-flow and adversarial expose uniquely named weights; re-binding frees the old variables', async () => {
-    const gf = new GraphFlowLoss({ paraphraser: null, teacherTaps: [], studentTaps: [], pairs: 2, channels: 16, grid: 8, lambdaVertex: 0.01, lambdaEdge: 0.002, translatorDepth: 1 }, undefined, new Rng(1));
+    const gf = new GraphFlowLoss({ paraphraser: null, teacherTaps: [], studentTaps: [], pairs: 2, channels: 16, grid: 8, lambdaVertex: 0.5, lambdaEdge: 1, translatorDepth: 1 }, undefined, new Rng(1));
     await bindTerm(gf, student, teacher);
     const names = gf.weights().map((w) => w.name);
     assert.deepEqual(names.slice(0, 2), ['translator0.enc1.conv1.kernel', 'translator0.enc1.conv1.bias']);

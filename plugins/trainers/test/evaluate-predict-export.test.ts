@@ -80,6 +80,28 @@ test('stage/evaluate writes evaluation.json, overlay PNGs side by side and a rep
   assert.equal(result.models?.['models.teacher']?.architecture, 'backbone/tiny-teacher');
 });
 
+test('stage/evaluate compare: the verdict gives the mean difference and the paired per-case view, both ways round', async () => {
+  const data = new FakeData(4, { test: 6 });
+  const oracle = new OracleModel(1, 2);
+  const weak = new TinyModel(1, 2, 3, 8);
+  const ctx = await makeStageContext({ root: await tempDir('eval-compare'), name: 'evaluate', refs: { 'models.oracle': oracle, 'models.weak': weak, data } });
+  const options = { models: ['models.weak', 'models.oracle'], data: 'data', partition: 'test' as const, batchSize: 2, overlays: 0, sliceSpacing: 1 };
+  const up = await new EvaluateStage({ ...options, compare: { baseline: 'models.weak', candidate: 'models.oracle', metric: 'dice' } }, METRICS).run(ctx);
+  const m = (up.metrics as Record<string, Record<string, number>>)['compare']!;
+  const oracleDice = (up.metrics as Record<string, Record<string, number>>)['models.oracle']!['dice']!;
+  const weakDice = (up.metrics as Record<string, Record<string, number>>)['models.weak']!['dice']!;
+  assert.ok(Math.abs(m['delta']! - (oracleDice - weakDice)) < 1e-12);
+  assert.equal(m['candidateBetter'], 1);
+  assert.equal(m['pairedCases'], 6);
+  assert.equal(m['wins'], 6); // the oracle is perfect on every case
+  assert.equal(m['losses'], 0);
+  assert.ok(m['ciLow']! <= m['meanDifference']! && m['meanDifference']! <= m['ciHigh']!);
+  assert.match(up.report!, /\*\*oracle beats weak\*\* on dice \(test split\): \+\d+\.\d\d points\. Per case: better on 6 and worse on 0 of 6 cases; mean difference \+[\d.]+ points, 95% bootstrap interval \[\+[\d.]+, \+[\d.]+\]\./);
+  const down = await new EvaluateStage({ ...options, compare: { baseline: 'models.oracle', candidate: 'models.weak', metric: 'hd95' } }, METRICS).run(ctx);
+  assert.match(down.report!, /\*\*weak does NOT beat oracle\*\* on hd95 \(test split\): \+[\d.]+\. Per case: better on 0 and worse on \d of 6 cases/);
+  assert.equal((down.metrics as Record<string, Record<string, number>>)['compare']!['candidateBetter'], 0);
+});
+
 test('evaluation of a split without masks fails with GF_DATA_INVALID', async () => {
   const data = new FakeData(4, { unlabeled: 2 });
   await assert.rejects(evaluateModel(new TinyModel(1, 2), data, { partition: 'unlabeled', metrics: METRICS, batchSize: 2 }), (e) => isGraphFlowError(e) && e.code === 'GF_DATA_INVALID');

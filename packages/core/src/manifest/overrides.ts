@@ -2,7 +2,7 @@ import { GraphFlowError } from '../errors/graphflow-error';
 import { isPlainObject } from './merge';
 
 /** Keys a top-level component spec has itself; any other key after such a spec addresses its `options`. */
-const SPEC_KEYS = new Set(['type', 'options', 'name', 'description', 'enabled']);
+const SPEC_KEYS = new Set(['type', 'options', 'name', 'description', 'enabled', 'initSeed']);
 
 export interface Override {
   /** Dot path as typed, e.g. `stages.1.epochs` or `models.student.options.width`. */
@@ -38,7 +38,7 @@ export function parseOverride(text: string): Override {
 /**
  * Apply overrides to a manifest in place. Path segments are object keys, array indices, or — in arrays of named
  * items such as `stages` — item names (`stages.teacher.epochs`). Inside a component spec, keys other than its own
- * (`type`, `options`, `name`, `description`, `enabled`) address its options: `stages.1.epochs` means
+ * (`type`, `options`, `name`, `description`, `enabled`, `initSeed`) address its options: `stages.1.epochs` means
  * `stages.1.options.epochs`.
  */
 export function applyOverrides(manifest: Record<string, unknown>, overrides: readonly Override[]): void {

@@ -18,7 +18,8 @@ export class ComponentScope {
 
   /**
    * @param seed When given, `Math.random` is seeded from (seed, entry) while each manifest entry is built: unseeded
-   * TensorFlow.js initializers draw their seeds from it, so the same run seed gives the same initial weights.
+   * TensorFlow.js initializers draw their seeds from it, so the same run seed gives the same initial weights. An entry's
+   * own `initSeed` replaces (run seed, entry), so two entries can be made to start from identical weights.
    */
   constructor(
     private readonly registry: Registry,
@@ -39,8 +40,9 @@ export class ComponentScope {
     }
     this.building.push(ref);
     const original = Math.random;
-    if (this.seed !== undefined) {
-      const rng = deriveRng(this.seed, 'init', ref);
+    const own = typeof spec['initSeed'] === 'number' ? spec['initSeed'] : undefined;
+    if (own !== undefined || this.seed !== undefined) {
+      const rng = own !== undefined ? deriveRng(own, 'init') : deriveRng(this.seed!, 'init', ref);
       Math.random = () => rng.next();
     }
     try {

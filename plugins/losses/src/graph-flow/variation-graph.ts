@@ -29,7 +29,11 @@ export interface GraphFlowTerms {
 }
 
 /**
- * Σ_l ‖V_S^l − V_T^l‖² and Σ_l ‖E_S^{l,l+1} − E_T^{l,l+1}‖² (squared Frobenius norms), each averaged over the batch.
+ * Mean squared differences of vertices and edges, each averaged over its elements, layers and the batch:
+ * vertex = mean_l mean_c ‖V_S^l[c] − V_T^l[c]‖² (unit vectors, so in [0, 4]) and
+ * edge = mean_l mean_{i,j} (E_S^{l,l+1} − E_T^{l,l+1})²_{ij} (cosines, so in [0, 4]).
+ * Averaging rather than summing keeps a term's size independent of C′, the number of pairs and the grid, so one
+ * λ serves narrow and wide taps alike (a sum grows ∝ C′ for vertices and ∝ C′² for edges).
  * Student and teacher features for layer l must share C′_l; spatial sizes may differ (pooled to grid×grid).
  */
 export function graphFlowTerms(student: readonly tf.Tensor4D[], teacher: readonly tf.Tensor4D[], grid: number): GraphFlowTerms {
@@ -39,12 +43,12 @@ export function graphFlowTerms(student: readonly tf.Tensor4D[], teacher: readonl
   return tf.tidy(() => {
     const vs = student.map((f) => graphVertices(adaptiveAvgPool(f, grid, grid)));
     const vt = teacher.map((f) => graphVertices(adaptiveAvgPool(f, grid, grid)));
-    const n = student[0]!.shape[0];
-    const sq = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.sub(a, b)));
-    const vertex = tf.div(tf.addN(vs.map((v, l) => sq(v, vt[l]!))), n) as tf.Scalar;
-    const edgeTerms: tf.Tensor[] = [];
-    for (let l = 0; l + 1 < vs.length; l++) edgeTerms.push(sq(graphEdges(vs[l]!, vs[l + 1]!), graphEdges(vt[l]!, vt[l + 1]!)));
-    const edge = tf.div(tf.addN(edgeTerms), n) as tf.Scalar;
+    // Per channel: squared distance between unit vectors summed over the grid axis, then averaged over N and C′.
+    const vertexPerLayer = vs.map((v, l) => tf.mean(tf.sum(tf.square(tf.sub(v, vt[l]!)), 2)));
+    const vertex = tf.div(tf.addN(vertexPerLayer), vs.length) as tf.Scalar;
+    const edgePerPair: tf.Tensor[] = [];
+    for (let l = 0; l + 1 < vs.length; l++) edgePerPair.push(tf.mean(tf.square(tf.sub(graphEdges(vs[l]!, vs[l + 1]!), graphEdges(vt[l]!, vt[l + 1]!)))));
+    const edge = tf.div(tf.addN(edgePerPair), edgePerPair.length) as tf.Scalar;
     return { vertex, edge };
   });
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { writeJsonAtomic, type Metric, type ModelSummary, type Partition, type Sample, type SegmentationData, type SegmentationModel, type Stage, type StageContext, type StageResult } from '@graphflow/core';
 import { evaluateModel, flattenSummary, type EvaluationResult } from '../evaluation/evaluate-model';
 import { evaluationTable } from '../evaluation/evaluation-report';
+import { pairedComparison, type PairedComparison } from '../evaluation/paired-comparison';
 import { renderOverlay } from '../figures/overlay';
 import { checkModelFitsData } from './model-data-check';
 import { formatFlops, formatParams } from './format-size';
@@ -78,7 +79,7 @@ export class EvaluateStage implements Stage {
     const summaries: Record<string, ModelSummary> = Object.fromEntries(models.map(([ref, model]) => [ref, model.summary(h, w)]));
     const metrics: Record<string, Record<string, number>> = {};
     for (const [ref, r] of Object.entries(results)) metrics[ref] = flattenSummary(r);
-    const verdict = options.compare ? compareModels(options.compare, metrics, this.metrics, options.partition) : undefined;
+    const verdict = options.compare ? compareModels(options.compare, metrics, results, this.metrics, options.partition) : undefined;
     const report = [
       `### ${ctx.name}`,
       '',
@@ -90,7 +91,10 @@ export class EvaluateStage implements Stage {
       evaluationTable(results, this.metrics),
       ...artifacts.filter((a) => a.endsWith('.png')).map((a) => `\n![overlay](${a})`),
     ].join('\n');
-    if (verdict) metrics['compare'] = { delta: verdict.delta, candidateBetter: verdict.better ? 1 : 0 };
+    if (verdict) {
+      const p = verdict.paired;
+      metrics['compare'] = { delta: verdict.delta, candidateBetter: verdict.better ? 1 : 0, ...(p ? { pairedCases: p.n, wins: p.wins, losses: p.losses, meanDifference: p.meanDifference, ciLow: p.ci[0], ciHigh: p.ci[1] } : {}) };
+    }
     return { metrics, artifacts, report, models: summaries, seconds: (Date.now() - started) / 1000 };
   }
 
@@ -115,13 +119,18 @@ function summaryTable(metrics: Record<string, Record<string, number>>, sizes: Re
   return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
-/** The honest one-line answer to "did it help?", whichever way it comes out. */
+/**
+ * The honest answer to "did it help?", whichever way it comes out: the difference of the split means, then the paired
+ * per-case view (on how many cases the candidate is better, and a 95% bootstrap interval of the mean per-case
+ * difference), so a gain within the noise of a small test split is called that.
+ */
 function compareModels(
   c: { baseline: string; candidate: string; metric: string },
   metrics: Record<string, Record<string, number>>,
+  results: Record<string, EvaluationResult>,
   defs: readonly Metric[],
   partition: string,
-): { text: string; delta: number; better: boolean } {
+): { text: string; delta: number; better: boolean; paired?: PairedComparison } {
   const higher = defs.find((d) => d.name === c.metric)?.higherIsBetter ?? true;
   const a = metrics[c.baseline]?.[c.metric];
   const b = metrics[c.candidate]?.[c.metric];
@@ -132,11 +141,21 @@ function compareModels(
   const better = higher ? delta > 0 : delta < 0;
   const scale = higher ? 100 : 1;
   const unit = higher ? ' points' : '';
-  const amount = `${delta >= 0 ? '+' : '−'}${Math.abs(delta * scale).toFixed(2)}${unit}`;
+  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * scale).toFixed(2)}`;
+  const amount = `${signed(delta)}${unit}`;
+  const ra = results[c.baseline]!;
+  const rb = results[c.candidate]!;
+  const units = ra.volumes && rb.volumes ? 'volumes' : 'cases';
+  const paired = pairedComparison(ra.volumes ?? ra.cases, rb.volumes ?? rb.cases, c.metric, higher);
+  const [lo, hi] = paired.ci;
+  const resolved = Number.isFinite(lo) && Number.isFinite(hi) && (lo > 0 || hi < 0);
+  const pairedText = Number.isFinite(lo)
+    ? ` Per ${units.slice(0, -1)}: better on ${paired.wins} and worse on ${paired.losses} of ${paired.n} ${units}; mean difference ${signed(paired.meanDifference)}${unit}, 95% bootstrap interval [${signed(lo)}, ${signed(hi)}]${resolved ? '' : ', which includes 0: within the noise of this split'}.`
+    : '';
   const text = better
-    ? `**${shortName(c.candidate)} beats ${shortName(c.baseline)}** on ${c.metric} (${partition} split): ${amount}.`
-    : `**${shortName(c.candidate)} does NOT beat ${shortName(c.baseline)}** on ${c.metric} (${partition} split): ${amount}. Reported as measured; the seed was not tuned.`;
-  return { text, delta, better };
+    ? `**${shortName(c.candidate)} beats ${shortName(c.baseline)}** on ${c.metric} (${partition} split): ${amount}.${pairedText}`
+    : `**${shortName(c.candidate)} does NOT beat ${shortName(c.baseline)}** on ${c.metric} (${partition} split): ${amount}.${pairedText} Reported as measured; the seed was not tuned.`;
+  return { text, delta, better, paired };
 }
 
 function shortName(ref: string): string {
