@@ -8,7 +8,8 @@ import * as path from 'node:path';
 const BIN = path.resolve(__dirname, '..', 'src', 'bin.js');
 
 /** Stand-ins for the real stages: a teacher stage that counts how often it trains, and a "distill" stage whose
- * score is a known function of its loss list, so the ablation table can be checked exactly. */
+ * score is a known function of its loss list, so the ablation table can be checked exactly. With a student, the score
+ * also gets a hundredth of the student's first Math.random() draw at construction, which initSeed seeds. */
 const PLUGIN = `
 const fs = require('node:fs');
 const path = require('node:path');
@@ -17,15 +18,17 @@ module.exports = {
   name: 'acme-ablation',
   register(api) {
     for (const n of ['ce', 'kd', 'graph-flow', 'at']) api.component(loss(n));
+    api.component({ kind: 'backbone', name: 'tiny', description: 'tiny', schema: { type: 'object' }, create: () => ({ draw: Math.random() }) });
     api.component({ kind: 'stage', name: 'teach', description: 'teacher', schema: { type: 'object' }, create: () => ({
       async run(ctx) { fs.writeFileSync(path.join(ctx.dir, 'teacher.txt'), 'trained'); fs.appendFileSync(path.join(ctx.run.root, '..', '..', 'teach-count.txt'), 'x'); return {}; },
       async restore(ctx) { if (fs.readFileSync(path.join(ctx.dir, 'teacher.txt'), 'utf8') !== 'trained') throw new Error('no teacher'); },
     }) });
     api.component({ kind: 'stage', name: 'distill', description: 'distill', schema: { type: 'object', properties: {
-      losses: { type: 'array', items: { type: 'object', gfComponent: 'loss' } } }, additionalProperties: false },
-      create: (o) => ({ async run() {
+      losses: { type: 'array', items: { type: 'object', gfComponent: 'loss' } }, student: { type: 'string', gfRef: 'models' } }, additionalProperties: false },
+      create: (o) => ({ async run(ctx) {
         const score = { 'loss/ce': 0.5, 'loss/kd': 0.1, 'loss/graph-flow': 0.2, 'loss/at': 0.05 };
-        const dice = o.losses.reduce((s, l) => s + score[l.type] + ((l.options && l.options.pairs) || 0) / 100, 0);
+        const init = o.student ? (await ctx.resolve(o.student)).draw / 100 : 0;
+        const dice = init + o.losses.reduce((s, l) => s + score[l.type] + ((l.options && l.options.pairs) || 0) / 100, 0);
         return { metrics: { dice, iou: dice / 2 } };
       } }) });
   },
@@ -66,4 +69,65 @@ test('ablate trains earlier stages once and tabulates each variant of the stage'
   const bad = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--stage', 'distil'], { cwd: work, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /no stage named "distil".*did you mean "distill"/);
+});
+
+interface SeedRow {
+  variant: string;
+  status: string;
+  runDir: string;
+  metrics: Record<string, number>;
+  sd: Record<string, number>;
+  seeds: { seed: number; status: string; runDir: string; metrics: Record<string, number> }[];
+}
+
+test('ablate --seeds repeats each variant over initial-weight seeds and reports mean ± sd', async () => {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'gf-ablate-seeds-'));
+  await fs.mkdir(path.join(work, 'acme'));
+  await fs.writeFile(path.join(work, 'acme', 'index.js'), PLUGIN);
+  const distill = { name: 'distill', type: 'stage/distill', options: { losses: [{ type: 'loss/ce' }, { type: 'loss/kd' }] } };
+  const base = { name: 'abl', defaultPlugins: false, plugins: ['./acme'], models: { student: { type: 'backbone/tiny' } } };
+  await fs.writeFile(path.join(work, 'm.json'), JSON.stringify({ ...base, stages: [{ name: 'teacher', type: 'stage/teach' }, { ...distill, options: { ...distill.options, student: 'models.student' } }] }));
+  await fs.writeFile(path.join(work, 'bare.json'), JSON.stringify({ ...base, stages: [{ name: 'teacher', type: 'stage/teach' }, distill] }));
+  const ablate = (...args: string[]) => spawnSync(process.execPath, [BIN, 'ablate', '--stage', 'distill', '--log-level', 'silent', ...args], { cwd: work, encoding: 'utf8' });
+
+  const out = path.join(work, 'abl');
+  const r = ablate('m.json', '--preset', 'losses', '--metrics', 'dice,iou', '--seeds', '1,2,3', '--out', out);
+  assert.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(await fs.readFile(path.join(out, 'ablation.json'), 'utf8'));
+  assert.deepEqual(result.seeds, [1, 2, 3]);
+  assert.equal(result.seedEntry, 'models.student');
+  const rows = result.rows as SeedRow[];
+  assert.deepEqual(rows.map((row) => row.variant), ['none', '+kd']);
+  for (const row of rows) {
+    assert.equal(row.status, 'done');
+    assert.deepEqual(row.seeds.map((s) => [s.seed, s.status, s.runDir]), [1, 2, 3].map((s) => [s, 'done', path.join(row.runDir, `seed-${s}`)]));
+    assert.equal(path.dirname(row.runDir), path.join(out, 'variants'));
+    for (const s of row.seeds) await fs.access(path.join(s.runDir, 'report.json'));
+    const dice = row.seeds.map((s) => s.metrics['dice']!);
+    assert.equal(new Set(dice).size, 3, `each seed starts from other weights: ${dice.join(', ')}`);
+    for (const metric of ['dice', 'iou']) {
+      const values = row.seeds.map((s) => s.metrics[metric]!);
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      const sd = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1));
+      assert.ok(Math.abs(row.metrics[metric]! - mean) < 1e-12 && Math.abs(row.sd[metric]! - sd) < 1e-12, `${row.variant} ${metric}`);
+    }
+  }
+  // The same seed gives the same student in every variant, so variants differ by their losses only.
+  rows[0]!.seeds.forEach((s, i) => assert.ok(Math.abs(rows[1]!.seeds[i]!.metrics['dice']! - s.metrics['dice']! - 0.1) < 1e-9));
+  const md = await fs.readFile(path.join(out, 'ablation.md'), 'utf8');
+  assert.match(md, /mean ± sd over initSeed 1,2,3 of models\.student/);
+  assert.match(md, /\| \+kd \| 0\.\d{4} ± 0\.\d{4} \| 0\.\d{4} ± 0\.\d{4} \| done \|/);
+
+  const badSeeds = ablate('m.json', '--seeds', '1,x', '--out', path.join(work, 'bad-seeds'));
+  assert.equal(badSeeds.status, 2);
+  assert.match(badSeeds.stderr, /--seeds "1,x": "x" is not a seed/);
+
+  const noStudent = ablate('bare.json', '--seeds', '1,2', '--out', path.join(work, 'no-student'));
+  assert.equal(noStudent.status, 2);
+  assert.match(noStudent.stderr, /GF_MANIFEST_INVALID: .*at \/stages\/1: stage "distill" has no options\.student or options\.model/);
+  const badEntry = ablate('bare.json', '--seeds', '1,2', '--seed-entry', 'models.studnet', '--out', path.join(work, 'bad-entry'));
+  assert.equal(badEntry.status, 2);
+  assert.match(badEntry.stderr, /--seed-entry "models\.studnet" is not a models\.\* entry.*did you mean "models\.student"/);
+  for (const dir of ['bad-seeds', 'no-student', 'bad-entry']) await assert.rejects(fs.access(path.join(work, dir)), `${dir} was not created`);
+  assert.equal(await fs.readFile(path.join(work, 'teach-count.txt'), 'utf8'), 'x', 'only the first ablation trained');
 });

@@ -2,7 +2,8 @@ import sharp from 'sharp';
 
 export interface BarSeries {
   metric: string;
-  values: { label: string; value: number }[];
+  /** `error`: half-length of an error bar drawn around `value` (e.g. the sd over seeds). */
+  values: { label: string; value: number; error?: number }[];
 }
 
 const COLORS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f', '#bab0ac'];
@@ -22,7 +23,7 @@ export function barChartSvg(title: string, series: BarSeries[]): string {
   parts.push(`<text x="${width / 2}" y="24" font-size="16" text-anchor="middle">${escapeXml(title)}</text>`);
   series.forEach((s, p) => {
     const x0 = margin.left + p * (panelW + 30);
-    const finite = s.values.map((v) => v.value).filter(Number.isFinite);
+    const finite = s.values.map((v) => (v.error !== undefined ? v.value + v.error : v.value)).filter(Number.isFinite);
     const max = finite.length ? Math.max(...finite) : 1;
     const top = max > 0 ? max * 1.1 : 1;
     const barW = panelW / Math.max(1, s.values.length);
@@ -33,7 +34,15 @@ export function barChartSvg(title: string, series: BarSeries[]): string {
       const x = x0 + i * barW + barW * 0.15;
       const y = margin.top + panelH - h;
       parts.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW * 0.7).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[i % COLORS.length]}"/>`);
-      parts.push(`<text x="${(x + barW * 0.35).toFixed(1)}" y="${(y - 4).toFixed(1)}" font-size="10" text-anchor="middle">${Number.isFinite(v.value) ? v.value.toFixed(3) : 'n/a'}</text>`);
+      let labelY = y;
+      if (v.error !== undefined && Number.isFinite(v.error) && Number.isFinite(v.value)) {
+        const cx = x + barW * 0.35;
+        const hi = margin.top + panelH - ((v.value + v.error) / top) * panelH;
+        const lo = Math.min(margin.top + panelH, margin.top + panelH - ((v.value - v.error) / top) * panelH);
+        parts.push(`<path d="M${cx.toFixed(1)} ${lo.toFixed(1)}V${hi.toFixed(1)}M${(cx - 5).toFixed(1)} ${hi.toFixed(1)}h10M${(cx - 5).toFixed(1)} ${lo.toFixed(1)}h10" stroke="#333" fill="none"/>`);
+        labelY = hi;
+      }
+      parts.push(`<text x="${(x + barW * 0.35).toFixed(1)}" y="${(labelY - 4).toFixed(1)}" font-size="10" text-anchor="middle">${Number.isFinite(v.value) ? v.value.toFixed(3) : 'n/a'}</text>`);
       const lx = x + barW * 0.35;
       const ly = margin.top + panelH + 12;
       parts.push(`<text x="${lx.toFixed(1)}" y="${ly}" font-size="10" text-anchor="end" transform="rotate(-35 ${lx.toFixed(1)} ${ly})">${escapeXml(v.label)}</text>`);

@@ -14,6 +14,8 @@ import {
 } from '@graphflow/core';
 import { barChartPng } from './bar-chart';
 import { fileVariants, presetVariants, type Preset, type Variant } from './variants';
+import { seedEntry, seedOverride } from './seeds';
+import { summarize } from './seed-stats';
 
 export interface AblationRequest extends PluginSetup {
   manifest: string;
@@ -30,20 +32,38 @@ export interface AblationRequest extends PluginSetup {
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   logFormat?: 'pretty' | 'json';
   signal?: AbortSignal;
+  /** Repeat every variant once per seed, each time with `<seedEntry>.initSeed` set to it. */
+  seeds?: number[];
+  /** `models.<name>` whose initSeed varies (default: the stage's `options.student`, else `options.model`). */
+  seedEntry?: string;
 }
 
-export interface AblationRow {
-  variant: string;
+/** One finished (or failed) pipeline run of a variant. */
+export interface VariantRun {
   status: RunReport['status'];
   runDir: string;
   seconds: number;
   metrics: Record<string, number>;
 }
 
+export interface SeedRun extends VariantRun {
+  seed: number;
+}
+
+export interface AblationRow extends VariantRun {
+  variant: string;
+  /** With seeds: one run each; `metrics` is then the mean over the finished ones and `seconds` the total. */
+  seeds?: SeedRun[];
+  /** With seeds: sample standard deviation (n − 1) per metric; absent for metrics with fewer than two finished seeds. */
+  sd?: Record<string, number>;
+}
+
 export interface AblationResult {
   dir: string;
   base: string;
   stage: string;
+  seeds?: number[];
+  seedEntry?: string;
   rows: AblationRow[];
 }
 
@@ -83,11 +103,31 @@ function fmt(v: number | undefined): string {
   return v === undefined || !Number.isFinite(v) ? 'n/a' : Math.abs(v) >= 100 ? v.toFixed(1) : v.toFixed(4);
 }
 
+function cell(row: AblationRow, metric: string): string {
+  const sd = row.sd?.[metric];
+  return sd === undefined ? fmt(row.metrics[metric]) : `${fmt(row.metrics[metric])} ± ${fmt(sd)}`;
+}
+
+/** A mean over fewer seeds than asked for must not pass for a complete one, so the status says how many finished. */
+function statusCell(row: AblationRow, planned: number): string {
+  if (!row.seeds || row.status === 'done') return row.status;
+  return `${row.status} (${row.seeds.filter((s) => s.status === 'done').length}/${planned} done)`;
+}
+
 export function renderAblationMarkdown(result: AblationResult, metrics: string[]): string {
   const lines = [`# Ablation of stage "${result.stage}"`, '', `Teacher and earlier stages trained once in \`${result.base}\` and reused by every variant.`, ''];
+  if (result.seeds) lines.push(`Cells are mean ± sd over initSeed ${result.seeds.join(',')} of ${result.seedEntry} (sample sd over the seeds whose run finished).`, '');
   lines.push(`| variant | ${metrics.join(' | ')} | status | seconds |`, `|---|${metrics.map(() => '---:').join('|')}|---|---:|`);
-  for (const row of result.rows) lines.push(`| ${row.variant} | ${metrics.map((m) => fmt(row.metrics[m])).join(' | ')} | ${row.status} | ${row.seconds.toFixed(1)} |`);
+  for (const row of result.rows) lines.push(`| ${row.variant} | ${metrics.map((m) => cell(row, m)).join(' | ')} | ${statusCell(row, result.seeds?.length ?? 1)} | ${row.seconds.toFixed(1)} |`);
   return `${lines.join('\n')}\n`;
+}
+
+/** Fold the runs of one variant over seeds into a row; a row is done only when every planned seed is. */
+function seedRow(variant: string, runDir: string, runs: SeedRun[], planned: number): AblationRow {
+  const failed = runs.find((r) => r.status !== 'done');
+  const status = failed ? failed.status : runs.length < planned ? 'interrupted' : 'done';
+  const { metrics, sd } = summarize(runs.filter((r) => r.status === 'done').map((r) => r.metrics));
+  return { variant, status, runDir, seconds: runs.reduce((s, r) => s + r.seconds, 0), metrics, sd, seeds: runs };
 }
 
 /**
@@ -103,6 +143,9 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
     throw new GraphFlowError('GF_MANIFEST_REF', `no stage named "${request.stage}" (stages: ${names.join(', ')})`, { pointer: '/stages', ...(hint ? { problems: [{ code: 'GF_MANIFEST_REF', message: `no stage named "${request.stage}"`, pointer: '/stages', suggestion: hint }] } : {}) });
   }
   const stage = manifest.stages[index]!;
+  const entry = request.seeds ? seedEntry(manifest, index, request.seedEntry, request.manifest) : undefined;
+  const seedsOf = (v: Variant): { seed: number; overrides: Override[] }[] =>
+    (request.seeds ?? []).map((seed) => ({ seed, overrides: [...request.overrides, ...toOverrides(v), seedOverride(entry!, seed)] }));
   let variants: Variant[];
   if (request.variantsFile) {
     const text = await fs.readFile(request.variantsFile, 'utf8').catch((e: Error) => {
@@ -112,8 +155,11 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
   } else {
     variants = presetVariants(request.preset ?? 'losses', stage, (id) => registry.get(id) !== undefined);
   }
-  // Every variant must validate before anything trains.
-  for (const v of variants) await preparePipeline(request.manifest, [...request.overrides, ...toOverrides(v)], request);
+  // Every variant (and seed) must validate before anything trains.
+  for (const v of variants) {
+    if (!entry) await preparePipeline(request.manifest, [...request.overrides, ...toOverrides(v)], request);
+    for (const { overrides } of seedsOf(v)) await preparePipeline(request.manifest, overrides, request);
+  }
 
   const folder = await RunDirectory.create(request.out ? { exact: request.out } : { parent: path.resolve(manifest.outputs.dir), name: `${manifest.name ?? path.basename(request.manifest, '.json')}-ablation` });
   const common = {
@@ -125,25 +171,36 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
   const baseDir = folder.path('base');
   await runPipeline({ ...common, overrides: [...request.overrides, ...later], outDir: baseDir });
   const reuse = { runDir: baseDir, stages: manifest.stages.slice(0, index).map((s) => s.name) };
-  const rows: AblationRow[] = [];
-  for (const variant of variants) {
-    const outDir = folder.path('variants', safeName(variant.name));
-    let row: AblationRow;
+  const runOne = async (overrides: Override[], outDir: string): Promise<VariantRun> => {
     try {
-      const { report } = await runPipeline({ ...common, overrides: [...request.overrides, ...toOverrides(variant)], outDir, reuse });
-      row = { variant: variant.name, status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics) };
+      const { report } = await runPipeline({ ...common, overrides, outDir, reuse });
+      return { status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics) };
     } catch (e) {
       const report = JSON.parse(await fs.readFile(path.join(outDir, 'report.json'), 'utf8').catch(() => 'null')) as RunReport | null;
       if (!report) throw e;
-      row = { variant: variant.name, status: report.status, runDir: outDir, seconds: report.seconds, metrics: {} };
+      return { status: report.status, runDir: outDir, seconds: report.seconds, metrics: {} };
     }
-    rows.push(row);
+  };
+  const rows: AblationRow[] = [];
+  for (const variant of variants) {
+    const outDir = folder.path('variants', safeName(variant.name));
+    if (!entry) {
+      rows.push({ variant: variant.name, ...(await runOne([...request.overrides, ...toOverrides(variant)], outDir)) });
+    } else {
+      const seedRuns: SeedRun[] = [];
+      for (const { seed, overrides } of seedsOf(variant)) {
+        seedRuns.push({ seed, ...(await runOne(overrides, path.join(outDir, `seed-${seed}`))) });
+        if (request.signal?.aborted) break;
+      }
+      rows.push(seedRow(variant.name, outDir, seedRuns, request.seeds!.length));
+    }
     if (request.signal?.aborted) break;
   }
-  const result: AblationResult = { dir: folder.root, base: baseDir, stage: stage.name, rows };
+  const result: AblationResult = { dir: folder.root, base: baseDir, stage: stage.name, ...(entry ? { seeds: request.seeds!, seedEntry: entry } : {}), rows };
   await writeJsonAtomic(folder.path('ablation.json'), result);
   await writeFileAtomic(folder.path('ablation.md'), renderAblationMarkdown(result, request.metrics));
-  const png = await barChartPng(`Ablation of ${stage.name}`, request.metrics.map((m) => ({ metric: m, values: rows.map((r) => ({ label: r.variant, value: r.metrics[m] ?? NaN })) })));
+  const title = entry ? `Ablation of ${stage.name} (mean ± sd over ${request.seeds!.length} seeds)` : `Ablation of ${stage.name}`;
+  const png = await barChartPng(title, request.metrics.map((m) => ({ metric: m, values: rows.map((r) => ({ label: r.variant, value: r.metrics[m] ?? NaN, ...(r.sd?.[m] !== undefined ? { error: r.sd[m] } : {}) })) })));
   await writeFileAtomic(folder.path('ablation.png'), png);
   return result;
 }

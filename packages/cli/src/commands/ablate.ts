@@ -1,15 +1,18 @@
-import { parseOverride } from '@graphflow/core';
+import { GraphFlowError, parseOverride } from '@graphflow/core';
 import type { CliIo } from '../io';
 import { cliPluginSetup } from '../plugin-setup';
 import { reportError } from '../errors';
 import { renderAblationMarkdown, runAblation } from '../ablation/run-ablation';
 import type { Preset } from '../ablation/variants';
+import { parseSeeds } from '../ablation/seeds';
 
 export interface AblateOptions {
   stage: string;
   preset?: Preset;
   variants?: string;
   metrics: string;
+  seeds?: string;
+  seedEntry?: string;
   set?: string[];
   plugin?: string[];
   out?: string;
@@ -25,6 +28,10 @@ export async function ablateCommand(manifest: string, options: AblateOptions, io
   process.once('SIGINT', onSignal);
   try {
     const metrics = options.metrics.split(',').map((m) => m.trim()).filter(Boolean);
+    if (options.seedEntry !== undefined && options.seeds === undefined) {
+      throw new GraphFlowError('GF_OVERRIDE_INVALID', '--seed-entry only chooses the entry --seeds varies; give --seeds too (e.g. --seeds 1,2,3)');
+    }
+    const seeds = options.seeds !== undefined ? parseSeeds(options.seeds) : undefined;
     const result = await runAblation({
       ...cliPluginSetup(options.plugin),
       manifest,
@@ -32,6 +39,8 @@ export async function ablateCommand(manifest: string, options: AblateOptions, io
       ...(options.preset ? { preset: options.preset } : {}),
       ...(options.variants ? { variantsFile: options.variants } : {}),
       metrics,
+      ...(seeds ? { seeds } : {}),
+      ...(options.seedEntry !== undefined ? { seedEntry: options.seedEntry } : {}),
       overrides: (options.set ?? []).map(parseOverride),
       ...(options.out ? { out: options.out } : {}),
       ...(options.smoke ? { smoke: true } : {}),
