@@ -16,6 +16,7 @@ export { makeBatchNormGradient } from './gradients/batch-norm-gradient';
 export { defineCompositeKernel, runCompositeKernel } from './kernels/composite-kernel';
 export { registerCpuFasterKernels } from './kernels/cpu/cpu-faster-kernels';
 export { initThreadedWasm, type WasmInitResult } from './wasm/threaded-wasm-init';
+export { WASM_HEAP_LIMIT_BYTES, WASM_HEAP_FULL_BYTES, wasmHeapBytes, guardWasmMalloc, guardMalloc, type WasmModuleLike } from './wasm/wasm-heap';
 
 const DOCS: Record<string, string> = {
   'tfjs-node-gpu': 'libtensorflow with CUDA through `@tensorflow/tfjs-node-gpu` (optional; needs CUDA 11.2 + cuDNN 8.1 and the package\'s libtensorflow download). Highest `auto` priority when it loads and an NVIDIA GPU is visible.',

@@ -4,6 +4,7 @@ import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import type { BackendInfo, BackendProbe, ComputeBackend } from '@graphflow/core';
 import { registerWasmTrainingKernels } from '../kernels/wasm/wasm-training-kernels';
 import { initThreadedWasm, type WasmInitResult } from '../wasm/threaded-wasm-init';
+import { guardWasmMalloc, wasmMemory } from '../wasm/wasm-heap';
 
 let started: WasmInitResult | undefined;
 
@@ -30,12 +31,14 @@ export const wasmBackend: ComputeBackend = {
     } else if (!(await tf.setBackend('wasm'))) {
       throw new Error('tf.setBackend("wasm") returned false');
     }
+    guardWasmMalloc();
     return {
       name: 'wasm',
       tfBackend: 'wasm',
       version: tfwasm.version_wasm,
       threads: started.threads,
       details: { binary: started.binary, requestedThreads: started.requestedThreads, ...(started.note ? { note: started.note } : {}) },
+      memory: wasmMemory(),
     };
   },
 };

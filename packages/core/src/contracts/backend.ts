@@ -16,6 +16,24 @@ export interface BackendInfo {
   version: string;
   threads: number;
   details?: Record<string, unknown>;
+  /** Declared by backends with a hard memory ceiling, so stages can refuse work that cannot fit (absent: no hard limit). */
+  memory?: BackendMemory;
+}
+
+/**
+ * A backend's hard memory ceiling. Only the backend knows it (wasm: a 32-bit address space), so it declares it here
+ * and stages compare their estimate against it without naming any backend.
+ */
+export interface BackendMemory {
+  /** Bytes the backend can never exceed. */
+  limitBytes: number;
+  /** What the limit is, for messages, e.g. `WebAssembly heap (32-bit address space)`. */
+  description: string;
+  /**
+   * Bytes reserved now. Cheap enough to call after every training step. For the wasm heap this is also the peak so
+   * far, because the heap never shrinks.
+   */
+  usedBytes?(): number;
 }
 
 export interface ComputeBackend {

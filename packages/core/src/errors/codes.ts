@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   GF_CHECKPOINT_INVALID: 'A checkpoint is missing, partial, or belongs to a different architecture.',
   GF_RESUME_INVALID: 'The directory given to --resume is not a GraphFlow run that can be resumed.',
   GF_INTERNAL: 'An unexpected internal error (a bug): please report it with the run log.',
+  GF_MEMORY_LIMIT: "A training step would not fit (or no longer fits) in the compute backend's memory limit (wasm: 4 GiB heap); the error gives the estimate or usage, the limit, and what to lower (batch size, input size, model width).",
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

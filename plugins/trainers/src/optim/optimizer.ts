@@ -23,6 +23,8 @@ export interface Optimizer {
   readonly id: string;
   /** Base learning rate; a schedule multiplies it. */
   readonly learningRate: number;
+  /** State tensors kept per parameter (Adam 2, SGD with momentum 1); the memory pre-flight sizes the update with it. */
+  readonly slotsPerParam?: number;
   /** Create zeroed slots for `params` (idempotent), so state can be loaded before the first step. */
   prepare(params: readonly Param[]): void;
   /** One update. `grads[i]` belongs to `params[i]`; the caller keeps ownership of the gradients. */

@@ -10,9 +10,11 @@ import { SlotStore } from './slot-store';
 export abstract class SlotOptimizer implements Optimizer {
   private readonly slots: SlotStore;
   private iterations = 0;
+  readonly slotsPerParam: number;
 
   constructor(readonly id: string, readonly learningRate: number, slotNames: readonly string[]) {
     this.slots = new SlotStore(slotNames);
+    this.slotsPerParam = slotNames.length;
   }
 
   /** Updates `p.variable` in place from its gradient; `step` counts updates from 1. Runs inside a tidy. */

@@ -12,6 +12,7 @@ import { modelPart } from '../training/trainable-part';
 import { TrainingLoop, disposeBatch } from '../training/training-loop';
 import { withSeededRandom } from '../training/seeded-step-random';
 import { checkModelFitsData } from './model-data-check';
+import { checkParaphraserStageMemory } from './memory-preflight';
 import { loopOptions, type TrainingStageOptions } from './training-options';
 import { interruptedReport, trainingReport } from './training-report';
 
@@ -45,6 +46,7 @@ export class ParaphraserStage implements Stage {
     const part = modelPart('paraphraser', paraphraser);
     const clip = options.clipGradNorm > 0 ? { mode: 'norm' as const, max: options.clipGradNorm } : options.clipGradValue > 0 ? { mode: 'value' as const, max: options.clipGradValue } : null;
     const taps = [...paraphraser.teacherTaps];
+    checkParaphraserStageMemory(ctx, { teacher, paraphraser, data, batchSize: options.batchSize, params: part.params(), optimizer: deps.optimizer });
 
     const loop = new TrainingLoop(ctx, data, loopOptions(options, { higherIsBetter: false, unlabeled: false, hasValidation: data.size(options.validation.partition) > 0 }), {
       parts: [part],

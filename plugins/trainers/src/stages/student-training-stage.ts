@@ -13,6 +13,7 @@ import type { WeightedLoss } from '../training/weighted-loss';
 import { withSeededRandom } from '../training/seeded-step-random';
 import { loopOptions, type TrainingStageOptions } from './training-options';
 import { checkModelFitsData } from './model-data-check';
+import { checkStudentStageMemory } from './memory-preflight';
 import { interruptedReport, trainingReport } from './training-report';
 
 export interface StudentTrainingOptions extends TrainingStageOptions {
@@ -87,6 +88,15 @@ export class StudentTrainingStage implements Stage {
       });
     }
 
+    checkStudentStageMemory(ctx, {
+      model,
+      ...(teacher ? { teacher } : {}),
+      data,
+      batchSize: options.batchSize,
+      unlabeled: options.unlabeled,
+      params: [...trainedParams(), ...adversaries.flatMap((a) => a.params())],
+      optimizer: deps.optimizer,
+    });
     const loop = new TrainingLoop(ctx, data, loopOptions(options, { higherIsBetter: monitorMetric?.higherIsBetter ?? true, unlabeled: options.unlabeled, hasValidation }), {
       parts,
       optimizers,

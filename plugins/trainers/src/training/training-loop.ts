@@ -5,6 +5,7 @@ import { loadSnapshot, saveSnapshot } from '../checkpoint/final-weights';
 import type { TrainablePart } from './trainable-part';
 import { ProgressReporter, type ProgressOptions } from './progress-reporter';
 import { CyclingBatches } from './cycling-batches';
+import { MemoryWatch } from './memory-limit';
 
 /** Options every training stage shares (mirrors the `stage/*` schema fragment in stage-schema.ts). */
 export interface LoopOptions {
@@ -145,6 +146,7 @@ export class TrainingLoop {
       ? new CyclingBatches(this.data, 'unlabeled', { batchSize: options.batchSize, augment: options.augment, shuffle: true, dropLast: false }, perEpoch)
       : undefined;
 
+    const memoryWatch = MemoryWatch.forStage(ctx);
     let step = position.step;
     try {
       for (let epoch = position.epoch; epoch < epochs && step < total && !extra.stoppedEarly; epoch++) {
@@ -165,12 +167,15 @@ export class TrainingLoop {
           let terms: Record<string, number>;
           try {
             terms = await hooks.trainStep({ batch, step, totalSteps: total, epoch, ...(unlabeled ? { unlabeled } : {}) });
+          } catch (e) {
+            throw memoryWatch ? memoryWatch.explain(e, step) : e;
           } finally {
             disposeBatch(batch);
             if (unlabeled) disposeBatch(unlabeled);
           }
           step++;
           k++;
+          memoryWatch?.afterStep(step);
           extra.history.push({ step, epoch, terms });
           await ctx.run.appendMetric({ stage: ctx.name, step, epoch, ...terms });
           progress.update(k, step, terms);

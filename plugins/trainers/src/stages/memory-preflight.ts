@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs';
+import type { FeatureParaphraser, SegmentationData, SegmentationModel, StageContext } from '@graphflow/core';
+import type { Optimizer, Param } from '../optim/optimizer';
+import { estimateTrainingMemory, layerShapes, type LayerShapes, type TrainingMemoryEstimate } from '../training/memory-estimate';
+import { assertTrainingFits } from '../training/memory-limit';
+
+function paramCount(params: readonly Param[]): number {
+  return params.reduce((sum, p) => sum + p.variable.size, 0);
+}
+
+/** Optimizers that do not say how many slots they keep are assumed to keep as many as Adam. */
+function slots(optimizer: Optimizer): number {
+  return optimizer.slotsPerParam ?? 2;
+}
+
+/**
+ * Pre-flight of a stage that trains a segmentation network (stage/supervised, stage/distill): one step's memory
+ * against the backend's limit, before the first step. Networks without a per-layer summary are not estimated; the
+ * loop's runtime guard still covers them.
+ */
+export function checkStudentStageMemory(
+  ctx: StageContext,
+  p: { model: SegmentationModel; teacher?: SegmentationModel; data: Pick<SegmentationData, 'inputSize' | 'channels' | 'numClasses'>; batchSize: number; unlabeled: boolean; params: readonly Param[]; optimizer: Optimizer },
+): TrainingMemoryEstimate | undefined {
+  const [h, w] = p.data.inputSize;
+  const shapes = layerShapes(p.model, h, w);
+  if (!shapes) {
+    ctx.logger.debug(`${p.model.architecture} has no per-layer summary: memory pre-flight skipped`);
+    return undefined;
+  }
+  const teacherShapes = p.teacher ? layerShapes(p.teacher, h, w) : undefined;
+  // With unlabeled training each update runs a labeled and an unlabeled batch through one gradient computation.
+  const batch = p.batchSize * (p.unlabeled ? 2 : 1);
+  const estimate = estimateTrainingMemory({
+    shapes,
+    trainedParams: paramCount(p.params),
+    optimizerSlots: slots(p.optimizer),
+    batchSize: batch,
+    inputSize: [h, w],
+    channels: p.data.channels,
+    numClasses: p.data.numClasses,
+    residentBytes: tf.memory().numBytes,
+    ...(p.teacher && teacherShapes ? { teacher: { shapes: teacherShapes, taps: p.teacher.taps, numClasses: p.teacher.numClasses } } : {}),
+  });
+  assertTrainingFits(ctx, estimate, `${p.model.architecture} at ${h}×${w}, batch ${batch}${p.teacher ? `, teacher ${p.teacher.architecture}` : ''}`);
+  return estimate;
+}
+
+/**
+ * Pre-flight of stage/paraphraser: the teacher runs in inference mode, and the paraphraser's autoencoder is trained on
+ * its taps. The paraphraser has no layer summary, so it is modelled as four layers at each encoded tap's size
+ * (encoder and decoder, two each): rougher than the backbone estimate, which the runtime guard backs up.
+ */
+export function checkParaphraserStageMemory(
+  ctx: StageContext,
+  p: { teacher: SegmentationModel; paraphraser: FeatureParaphraser; data: Pick<SegmentationData, 'inputSize' | 'channels' | 'numClasses'>; batchSize: number; params: readonly Param[]; optimizer: Optimizer },
+): TrainingMemoryEstimate | undefined {
+  const [h, w] = p.data.inputSize;
+  const teacherShapes = layerShapes(p.teacher, h, w);
+  if (!teacherShapes) return undefined;
+  const encoded = p.teacher.taps.filter((t) => p.paraphraser.teacherTaps.includes(t.name));
+  const shapes: LayerShapes = {
+    params: paramCount(p.params),
+    layers: encoded.flatMap((t) => Array.from({ length: 4 }, () => ({ outputShape: [1, Math.ceil(h / t.stride), Math.ceil(w / t.stride), t.channels] }))),
+  };
+  const estimate = estimateTrainingMemory({
+    shapes,
+    trainedParams: paramCount(p.params),
+    optimizerSlots: slots(p.optimizer),
+    batchSize: p.batchSize,
+    inputSize: [h, w],
+    channels: p.data.channels,
+    numClasses: p.data.numClasses,
+    residentBytes: tf.memory().numBytes,
+    teacher: { shapes: teacherShapes, taps: encoded, numClasses: 0 },
+  });
+  assertTrainingFits(ctx, estimate, `paraphraser on ${p.teacher.architecture} taps at ${h}×${w}, batch ${p.batchSize}`);
+  return estimate;
+}
