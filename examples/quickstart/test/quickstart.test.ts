@@ -10,6 +10,12 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.resolve(ROOT, '..', '..', 'packages', 'cli', 'dist', 'src', 'bin.js');
 const MANIFEST = path.join(ROOT, 'manifest.json');
 
+test('the two students are the same network from the same initial weights, so the comparison isolates distillation', async () => {
+  const manifest = JSON.parse(await fs.readFile(MANIFEST, 'utf8')) as { models: Record<string, unknown> };
+  assert.deepEqual(manifest.models['studentAlone'], manifest.models['student']);
+  assert.equal(typeof (manifest.models['student'] as { initSeed?: unknown }).initSeed, 'number');
+});
+
 test('the quickstart manifest runs end to end in smoke mode and reports the three-way comparison', async () => {
   const out = path.join(await fs.mkdtemp(path.join(os.tmpdir(), 'gf-quickstart-')), 'run');
   const r = spawnSync(process.execPath, [BIN, 'run', MANIFEST, '--smoke', '--out', out, '--log-level', 'warn'], { encoding: 'utf8' });
@@ -29,6 +35,10 @@ test('the quickstart manifest runs end to end in smoke mode and reports the thre
     assert.ok(metrics[model]!['dice']! >= 0 && metrics[model]!['dice']! <= 1);
   }
   assert.ok('delta' in metrics['compare']!);
+  // The verdict's paired per-case view: every test image scored for both students.
+  const c = metrics['compare']!;
+  assert.ok(c['pairedCases']! > 0 && c['wins']! + c['losses']! <= c['pairedCases']!, JSON.stringify(c));
+  assert.ok(c['ciLow']! <= c['meanDifference']! && c['meanDifference']! <= c['ciHigh']!, JSON.stringify(c));
   // the table the README promises: Dice, IoU, HD95, params, FLOPs per model, and a plain verdict
   assert.match(r.stdout, /\| model \| dice % \| iou % \| accuracy % \| hd95 \| params \| FLOPs @ 64×64 \|/);
   for (const name of ['teacher', 'studentAlone', 'student']) assert.match(r.stdout, new RegExp(`\\n\\| ${name} \\| [\\d.]+ \\|`));
