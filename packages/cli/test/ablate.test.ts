@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { RunReport } from '@graphflow/core';
+import { pickMetrics } from '../src/ablation/run-ablation';
 
 const BIN = path.resolve(__dirname, '..', 'src', 'bin.js');
 
@@ -130,4 +132,17 @@ test('ablate --seeds repeats each variant over initial-weight seeds and reports 
   assert.match(badEntry.stderr, /--seed-entry "models\.studnet" is not a models\.\* entry.*did you mean "models\.student"/);
   for (const dir of ['bad-seeds', 'no-student', 'bad-entry']) await assert.rejects(fs.access(path.join(work, dir)), `${dir} was not created`);
   assert.equal(await fs.readFile(path.join(work, 'teach-count.txt'), 'utf8'), 'x', 'only the first ablation trained');
+});
+
+test('pickMetrics reads the trained model\'s values from an evaluation of several models', () => {
+  const report = {
+    stages: [
+      { name: 'distill', type: 'stage/distill', status: 'done', result: { metrics: { dice: 0.5 } } },
+      { name: 'evaluate', type: 'stage/evaluate', status: 'done', result: { metrics: { 'models.teacher': { dice: 0.9, hd95: 2 }, 'models.student': { dice: 0.8, hd95: 3 } } } },
+    ],
+  } as unknown as RunReport;
+  assert.deepEqual(pickMetrics(report, 'distill', ['dice', 'hd95'], 'models.student'), { dice: 0.8, hd95: 3 });
+  assert.deepEqual(pickMetrics(report, 'distill', ['dice'], 'models.teacher'), { dice: 0.9 });
+  // Without a model the first match is taken, as before (single-model evaluations).
+  assert.deepEqual(pickMetrics(report, 'distill', ['dice']), { dice: 0.9 });
 });

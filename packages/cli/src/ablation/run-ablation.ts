@@ -76,19 +76,30 @@ function flatten(metrics: Record<string, unknown>, prefix = '', out: Record<stri
   return out;
 }
 
-/** The wanted metrics from the last stage (at or after the ablated one) that reports any of them. */
-export function pickMetrics(report: RunReport, fromStage: string, wanted: string[]): Record<string, number> {
+/**
+ * The wanted metrics from the last stage (at or after the ablated one) that reports any of them. An evaluation of
+ * several models reports each under its reference (`models.teacher.dice`, `models.student.dice`): `model`, the
+ * network the ablated stage trains, picks its own values rather than whichever model comes first.
+ */
+export function pickMetrics(report: RunReport, fromStage: string, wanted: string[], model?: string): Record<string, number> {
   const start = report.stages.findIndex((s) => s.name === fromStage);
   for (let i = report.stages.length - 1; i >= Math.max(0, start); i--) {
     const flat = flatten((report.stages[i]!.result?.metrics ?? {}) as Record<string, unknown>);
     const picked: Record<string, number> = {};
     for (const m of wanted) {
-      const key = m in flat ? m : Object.keys(flat).find((k) => k.endsWith(`.${m}`));
+      const own = model !== undefined ? `${model}.${m}` : undefined;
+      const key = own !== undefined && own in flat ? own : m in flat ? m : Object.keys(flat).find((k) => k.endsWith(`.${m}`));
       if (key !== undefined) picked[m] = flat[key]!;
     }
     if (Object.keys(picked).length > 0) return picked;
   }
   return {};
+}
+
+/** The model a training stage trains (`options.student` of a distillation stage, `options.model` of a supervised one). */
+export function trainedModel(stage: { options: Record<string, unknown> }): string | undefined {
+  const ref = stage.options['student'] ?? stage.options['model'];
+  return typeof ref === 'string' ? ref : undefined;
 }
 
 function toOverrides(variant: Variant): Override[] {
@@ -174,7 +185,7 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
   const runOne = async (overrides: Override[], outDir: string): Promise<VariantRun> => {
     try {
       const { report } = await runPipeline({ ...common, overrides, outDir, reuse });
-      return { status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics) };
+      return { status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics, trainedModel(stage)) };
     } catch (e) {
       const report = JSON.parse(await fs.readFile(path.join(outDir, 'report.json'), 'utf8').catch(() => 'null')) as RunReport | null;
       if (!report) throw e;
