@@ -14,7 +14,8 @@ export const ISBI_ROOT = sharedDatasetPath('isbi2012-membrane');
  * A recipe manifest under examples/.
  * Convention: a JSON file whose name, or any of whose folders below examples/, starts with `_` is a *fragment*
  * (e.g. `_shared/graph-flow-pipeline.json`, `semi-supervised/_base.json`): it is only meant to be `extends`-ed and is
- * not validated or run on its own. Every other `*.json` under examples/ is a runnable recipe.
+ * not validated or run on its own. `*.variants.json` files are `graphflow ablate --variants` files, not manifests (see
+ * findVariantFiles). Every other `*.json` under examples/ is a runnable recipe.
  */
 export interface Recipe {
   /** Absolute path. */
@@ -32,12 +33,30 @@ export async function findRecipes(dir: string = EXAMPLES_DIR): Promise<Recipe[]>
       if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
       const fragment = inFragment || entry.name.startsWith('_');
       if (entry.isDirectory()) await walk(path.join(abs, entry.name), [...rel, entry.name], fragment);
-      else if (entry.isFile() && entry.name.endsWith('.json') && entry.name !== 'package.json' && !entry.name.startsWith('tsconfig')) {
+      else if (entry.isFile() && entry.name.endsWith('.json') && !entry.name.endsWith(VARIANTS_SUFFIX) && entry.name !== 'package.json' && !entry.name.startsWith('tsconfig')) {
         out.push({ file: path.join(abs, entry.name), id: [...rel, entry.name].join('/'), fragment });
       }
     }
   };
   await walk(dir, [], false);
+  return out;
+}
+
+const VARIANTS_SUFFIX = '.variants.json';
+
+/** Ablation variant files under examples/; each applies to the `manifest.json` beside it. */
+export async function findVariantFiles(dir: string = EXAMPLES_DIR): Promise<{ file: string; manifest: string; id: string }[]> {
+  const out: { file: string; manifest: string; id: string }[] = [];
+  const walk = async (abs: string, rel: string[]): Promise<void> => {
+    for (const entry of (await fs.readdir(abs, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+      if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
+      if (entry.isDirectory()) await walk(path.join(abs, entry.name), [...rel, entry.name]);
+      else if (entry.isFile() && entry.name.endsWith(VARIANTS_SUFFIX)) {
+        out.push({ file: path.join(abs, entry.name), manifest: path.join(abs, 'manifest.json'), id: [...rel, entry.name].join('/') });
+      }
+    }
+  };
+  await walk(dir, []);
   return out;
 }
 

@@ -2,7 +2,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { EXAMPLES_DIR, ISBI_ROOT, findRecipes, removeRun, smokeRun, syntheticSubstitute, validateRecipe, type Recipe } from '../src/index';
+import { fileVariants } from '@graphflow/cli';
+import { EXAMPLES_DIR, ISBI_ROOT, findRecipes, findVariantFiles, removeRun, smokeRun, syntheticSubstitute, validateRecipe, type Recipe } from '../src/index';
 
 /**
  * Which runnable recipes get a smoke run by default: one per distinct pipeline shape (U-Net → Mobile U-Net,
@@ -65,6 +66,26 @@ test('every runnable recipe validates with the real plugins', async (t) => {
       assert.ok(prepared.manifest.stages.length > 0);
       const evaluate = prepared.manifest.stages.find((s) => s.type === 'stage/evaluate');
       assert.ok(evaluate, `${r.id} has no stage/evaluate`);
+    });
+  }
+});
+
+test('every ablation variants file applies to the manifest beside it: each variant validates', async (t) => {
+  const files = await findVariantFiles();
+  assert.ok(files.some((f) => f.id === 'quickstart/none-vs-all.variants.json'), files.map((f) => f.id).join(', '));
+  for (const f of files) {
+    await t.test(f.id, async () => {
+      const variants = fileVariants(JSON.parse(await fs.readFile(f.file, 'utf8')), f.file);
+      for (const v of variants) {
+        const overrides = Object.entries(v.overrides).map(([p, value]) => ({ path: p, value, source: `${p}=${JSON.stringify(value)}` }));
+        const prepared = await validateRecipe(f.manifest, overrides);
+        const distill = prepared.manifest.stages.find((s) => s.type === 'stage/distill');
+        assert.ok(distill, `${f.id}: variant ${v.name} has no distillation stage to ablate`);
+        if (f.id === 'quickstart/none-vs-all.variants.json') {
+          // "none" keeps only the supervised term; "all" is the manifest's own four terms.
+          assert.equal((distill.options['losses'] as unknown[]).length, v.name === 'none' ? 1 : 4, v.name);
+        }
+      }
     });
   }
 });
