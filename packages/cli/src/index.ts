@@ -1,4 +1,4 @@
 export { main, buildProgram } from './main';
 export type { CliIo } from './io';
 export { runAblation, pickMetrics, renderAblationMarkdown, type AblationRequest, type AblationResult, type AblationRow, type SeedRun, type VariantRun } from './ablation/run-ablation';
-export { presetVariants, fileVariants, BASELINES, type Variant, type Preset } from './ablation/variants';
+export { presetVariants, fileVariants, variantOverrides, BASELINES, type Variant, type Preset } from './ablation/variants';

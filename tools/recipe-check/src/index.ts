@@ -25,16 +25,19 @@ export interface Recipe {
   fragment: boolean;
 }
 
-export async function findRecipes(dir: string = EXAMPLES_DIR): Promise<Recipe[]> {
-  const out: Recipe[] = [];
+const VARIANTS_SUFFIX = '.variants.json';
+
+/** Every JSON file under `dir` (build output and dependencies left out), in name order, with its path below `dir`. */
+async function jsonFiles(dir: string): Promise<{ file: string; rel: string[]; fragment: boolean }[]> {
+  const out: { file: string; rel: string[]; fragment: boolean }[] = [];
   const walk = async (abs: string, rel: string[], inFragment: boolean): Promise<void> => {
     const entries = (await fs.readdir(abs, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
       const fragment = inFragment || entry.name.startsWith('_');
       if (entry.isDirectory()) await walk(path.join(abs, entry.name), [...rel, entry.name], fragment);
-      else if (entry.isFile() && entry.name.endsWith('.json') && !entry.name.endsWith(VARIANTS_SUFFIX) && entry.name !== 'package.json' && !entry.name.startsWith('tsconfig')) {
-        out.push({ file: path.join(abs, entry.name), id: [...rel, entry.name].join('/'), fragment });
+      else if (entry.isFile() && entry.name.endsWith('.json') && entry.name !== 'package.json' && !entry.name.startsWith('tsconfig')) {
+        out.push({ file: path.join(abs, entry.name), rel: [...rel, entry.name], fragment });
       }
     }
   };
@@ -42,22 +45,13 @@ export async function findRecipes(dir: string = EXAMPLES_DIR): Promise<Recipe[]>
   return out;
 }
 
-const VARIANTS_SUFFIX = '.variants.json';
+export async function findRecipes(dir: string = EXAMPLES_DIR): Promise<Recipe[]> {
+  return (await jsonFiles(dir)).filter((f) => !f.file.endsWith(VARIANTS_SUFFIX)).map((f) => ({ file: f.file, id: f.rel.join('/'), fragment: f.fragment }));
+}
 
 /** Ablation variant files under examples/; each applies to the `manifest.json` beside it. */
 export async function findVariantFiles(dir: string = EXAMPLES_DIR): Promise<{ file: string; manifest: string; id: string }[]> {
-  const out: { file: string; manifest: string; id: string }[] = [];
-  const walk = async (abs: string, rel: string[]): Promise<void> => {
-    for (const entry of (await fs.readdir(abs, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
-      if (entry.name === 'node_modules' || entry.name === 'dist' || entry.name.startsWith('.')) continue;
-      if (entry.isDirectory()) await walk(path.join(abs, entry.name), [...rel, entry.name]);
-      else if (entry.isFile() && entry.name.endsWith(VARIANTS_SUFFIX)) {
-        out.push({ file: path.join(abs, entry.name), manifest: path.join(abs, 'manifest.json'), id: [...rel, entry.name].join('/') });
-      }
-    }
-  };
-  await walk(dir, []);
-  return out;
+  return (await jsonFiles(dir)).filter((f) => f.file.endsWith(VARIANTS_SUFFIX)).map((f) => ({ file: f.file, manifest: path.join(path.dirname(f.file), 'manifest.json'), id: f.rel.join('/') }));
 }
 
 /** GraphFlow's own plugins, resolved from the CLI's install location as the `graphflow` command does. */

@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { fileVariants } from '@graphflow/cli';
+import { fileVariants, variantOverrides } from '@graphflow/cli';
 import { EXAMPLES_DIR, ISBI_ROOT, findRecipes, findVariantFiles, removeRun, smokeRun, syntheticSubstitute, validateRecipe, type Recipe } from '../src/index';
 
 /**
@@ -77,8 +77,7 @@ test('every ablation variants file applies to the manifest beside it: each varia
     await t.test(f.id, async () => {
       const variants = fileVariants(JSON.parse(await fs.readFile(f.file, 'utf8')), f.file);
       for (const v of variants) {
-        const overrides = Object.entries(v.overrides).map(([p, value]) => ({ path: p, value, source: `${p}=${JSON.stringify(value)}` }));
-        const prepared = await validateRecipe(f.manifest, overrides);
+        const prepared = await validateRecipe(f.manifest, variantOverrides(v));
         const distill = prepared.manifest.stages.find((s) => s.type === 'stage/distill');
         assert.ok(distill, `${f.id}: variant ${v.name} has no distillation stage to ablate`);
         if (f.id === 'quickstart/none-vs-all.variants.json') {

@@ -13,7 +13,8 @@ import {
   type RunReport,
 } from '@graphflow/core';
 import { barChartPng } from './bar-chart';
-import { fileVariants, presetVariants, type Preset, type Variant } from './variants';
+import { fileVariants, presetVariants, variantOverrides, type Preset, type Variant } from './variants';
+import { trainedModelOption } from './trained-model';
 import { seedEntry, seedOverride } from './seeds';
 import { summarize } from './seed-stats';
 
@@ -96,15 +97,6 @@ export function pickMetrics(report: RunReport, fromStage: string, wanted: string
   return {};
 }
 
-/** The model a training stage trains (`options.student` of a distillation stage, `options.model` of a supervised one). */
-export function trainedModel(stage: { options: Record<string, unknown> }): string | undefined {
-  const ref = stage.options['student'] ?? stage.options['model'];
-  return typeof ref === 'string' ? ref : undefined;
-}
-
-function toOverrides(variant: Variant): Override[] {
-  return Object.entries(variant.overrides).map(([p, value]) => ({ path: p, value, source: `${p}=${JSON.stringify(value)}` }));
-}
 
 function safeName(name: string): string {
   return name.replace(/\|L\|=/g, 'L').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'variant';
@@ -154,9 +146,10 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
     throw new GraphFlowError('GF_MANIFEST_REF', `no stage named "${request.stage}" (stages: ${names.join(', ')})`, { pointer: '/stages', ...(hint ? { problems: [{ code: 'GF_MANIFEST_REF', message: `no stage named "${request.stage}"`, pointer: '/stages', suggestion: hint }] } : {}) });
   }
   const stage = manifest.stages[index]!;
+  const trained = trainedModelOption(stage)?.ref;
   const entry = request.seeds ? seedEntry(manifest, index, request.seedEntry, request.manifest) : undefined;
   const seedsOf = (v: Variant): { seed: number; overrides: Override[] }[] =>
-    (request.seeds ?? []).map((seed) => ({ seed, overrides: [...request.overrides, ...toOverrides(v), seedOverride(entry!, seed)] }));
+    (request.seeds ?? []).map((seed) => ({ seed, overrides: [...request.overrides, ...variantOverrides(v), seedOverride(entry!, seed)] }));
   let variants: Variant[];
   if (request.variantsFile) {
     const text = await fs.readFile(request.variantsFile, 'utf8').catch((e: Error) => {
@@ -168,7 +161,7 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
   }
   // Every variant (and seed) must validate before anything trains.
   for (const v of variants) {
-    if (!entry) await preparePipeline(request.manifest, [...request.overrides, ...toOverrides(v)], request);
+    if (!entry) await preparePipeline(request.manifest, [...request.overrides, ...variantOverrides(v)], request);
     for (const { overrides } of seedsOf(v)) await preparePipeline(request.manifest, overrides, request);
   }
 
@@ -185,7 +178,7 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
   const runOne = async (overrides: Override[], outDir: string): Promise<VariantRun> => {
     try {
       const { report } = await runPipeline({ ...common, overrides, outDir, reuse });
-      return { status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics, trainedModel(stage)) };
+      return { status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics, trained) };
     } catch (e) {
       const report = JSON.parse(await fs.readFile(path.join(outDir, 'report.json'), 'utf8').catch(() => 'null')) as RunReport | null;
       if (!report) throw e;
@@ -196,7 +189,7 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
   for (const variant of variants) {
     const outDir = folder.path('variants', safeName(variant.name));
     if (!entry) {
-      rows.push({ variant: variant.name, ...(await runOne([...request.overrides, ...toOverrides(variant)], outDir)) });
+      rows.push({ variant: variant.name, ...(await runOne([...request.overrides, ...variantOverrides(variant)], outDir)) });
     } else {
       const seedRuns: SeedRun[] = [];
       for (const { seed, overrides } of seedsOf(variant)) {

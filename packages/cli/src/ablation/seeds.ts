@@ -1,4 +1,5 @@
 import { GraphFlowError, closest, type Override, type ResolvedManifest } from '@graphflow/core';
+import { trainedModelOption } from './trained-model';
 
 /** Same bound as `initSeed` in the manifest schema, so a seed accepted here never fails validation later. */
 const MAX_SEED = 4294967295;
@@ -24,8 +25,9 @@ export function parseSeeds(text: string): number[] {
  */
 export function seedEntry(manifest: ResolvedManifest, stageIndex: number, explicit: string | undefined, file: string): string {
   const stage = manifest.stages[stageIndex]!;
-  const key = ['student', 'model'].find((k) => typeof stage.options[k] === 'string');
-  const ref = explicit ?? (key !== undefined ? (stage.options[key] as string) : undefined);
+  const trained = trainedModelOption(stage);
+  const key = trained?.key;
+  const ref = explicit ?? trained?.ref;
   if (ref === undefined) {
     throw new GraphFlowError('GF_MANIFEST_INVALID', `stage "${stage.name}" has no options.student or options.model whose initial weights --seeds could vary; name the entry with --seed-entry models.<name>`, { file, pointer: `/stages/${stageIndex}` });
   }

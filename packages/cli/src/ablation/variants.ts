@@ -1,4 +1,4 @@
-import { GraphFlowError, isPlainObject, type StageSpec } from '@graphflow/core';
+import { GraphFlowError, isPlainObject, type Override, type StageSpec } from '@graphflow/core';
 
 /** One ablation variant: a name and the overrides (`path → value`) that turn the base manifest into it. */
 export interface Variant {
@@ -76,4 +76,9 @@ export function fileVariants(value: unknown, file: string): Variant[] {
     if (!isPlainObject(overrides)) throw new GraphFlowError('GF_MANIFEST_INVALID', `variant "${name}" must map override paths to values`, { file, pointer: `/variants/${name}` });
     return { name, overrides };
   });
+}
+
+/** A variant as the overrides `--set` would give, in its file's key order. */
+export function variantOverrides(variant: Variant): Override[] {
+  return Object.entries(variant.overrides).map(([p, value]) => ({ path: p, value, source: `${p}=${JSON.stringify(value)}` }));
 }

@@ -59,13 +59,14 @@ export function checkParaphraserStageMemory(
   const teacherShapes = layerShapes(p.teacher, h, w);
   if (!teacherShapes) return undefined;
   const encoded = p.teacher.taps.filter((t) => p.paraphraser.teacherTaps.includes(t.name));
+  const trainedParams = paramCount(p.params);
   const shapes: LayerShapes = {
-    params: paramCount(p.params),
+    params: trainedParams,
     layers: encoded.flatMap((t) => Array.from({ length: 4 }, () => ({ outputShape: [1, Math.ceil(h / t.stride), Math.ceil(w / t.stride), t.channels] }))),
   };
   const estimate = estimateTrainingMemory({
     shapes,
-    trainedParams: paramCount(p.params),
+    trainedParams,
     optimizerSlots: slots(p.optimizer),
     batchSize: p.batchSize,
     inputSize: [h, w],
