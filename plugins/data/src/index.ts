@@ -30,6 +30,7 @@ export { RandomScaleCropTransform } from './transforms/random-scale-crop';
 export { BrightnessContrastTransform } from './transforms/brightness-contrast';
 export { GammaTransform } from './transforms/gamma';
 export { GaussianNoiseTransform } from './transforms/gaussian-noise';
+export { AnnotationNoiseTransform } from './transforms/annotation-noise';
 export { scanFolderLayout, folderDataset, type FolderDatasetOptions } from './layouts/folder';
 export { scanBusiLayout, busiDataset } from './layouts/busi';
 export { scanCvcLayout, cvcClinicDbDataset } from './layouts/cvc-clinicdb';

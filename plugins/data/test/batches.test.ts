@@ -194,6 +194,6 @@ describe('dataset/synthetic', () => {
     const registered: string[] = [];
     await plugin.register({ component: (c: { kind: string; name: string }) => registered.push(`${c.kind}/${c.name}`), kind: () => undefined, logger: {} as never, coreVersion: '0.1.0' } as never, {});
     assert.deepEqual(registered.filter((r) => r.startsWith('dataset/')).sort(), ['dataset/busi', 'dataset/cvc-clinicdb', 'dataset/folder', 'dataset/kvasir', 'dataset/synapse', 'dataset/synthetic']);
-    assert.equal(registered.filter((r) => r.startsWith('transform/')).length, 7);
+    assert.equal(registered.filter((r) => r.startsWith('transform/')).length, 8);
   });
 });

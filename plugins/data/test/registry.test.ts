@@ -25,7 +25,7 @@ describe('plugin registration in the core Registry', () => {
     const registry = new core.Registry();
     const info = await registry.use(plugin);
     assert.deepEqual(info.components.filter((c) => c.startsWith('dataset/')).sort(), ['dataset/busi', 'dataset/cvc-clinicdb', 'dataset/folder', 'dataset/kvasir', 'dataset/synapse', 'dataset/synthetic']);
-    assert.deepEqual(info.components.filter((c) => c.startsWith('transform/')).sort(), ['transform/brightness-contrast', 'transform/flip', 'transform/gamma', 'transform/gaussian-noise', 'transform/random-scale-crop', 'transform/rot90', 'transform/rotate']);
+    assert.deepEqual(info.components.filter((c) => c.startsWith('transform/')).sort(), ['transform/annotation-noise', 'transform/brightness-contrast', 'transform/flip', 'transform/gamma', 'transform/gaussian-noise', 'transform/random-scale-crop', 'transform/rot90', 'transform/rotate']);
     for (const id of info.components) assert.deepEqual(undocumented(registry.get(id)!.definition.schema, id, []), [], `${id} has properties without description`);
   });
 

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { deriveRng, type Sample, type SampleTransform } from '@graphflow/core';
 import {
+  AnnotationNoiseTransform,
   BrightnessContrastTransform,
   FlipTransform,
   GammaTransform,
@@ -114,5 +115,63 @@ describe('intensity transforms change the image only', () => {
     assert.ok(Math.abs(mean) < 0.02, `mean ${mean}`);
     assert.ok(Math.abs(std - 0.1) < 0.015, `std ${std}`);
     assert.equal(out.mask, s.mask);
+  });
+});
+
+describe('transform/annotation-noise', () => {
+  /** 30×30: background 0, a 14×14 organ (class 1) holding a 4×4 lesion (class 2), and a lone 3×3 lesion. */
+  function scene(id = 'scan-1'): Sample {
+    const n = 30;
+    const mask = new Uint8Array(n * n);
+    for (let y = 0; y < n; y++) for (let x = 0; x < n; x++) {
+      if (x >= 4 && x < 18 && y >= 4 && y < 18) mask[y * n + x] = 1;
+      if (x >= 9 && x < 13 && y >= 9 && y < 13) mask[y * n + x] = 2;
+      if (x >= 23 && x < 26 && y >= 23 && y < 26) mask[y * n + x] = 2;
+    }
+    return { id, group: 'g', height: n, width: n, channels: 1, image: Float32Array.from(mask, (v) => v / 2), mask };
+  }
+  const count = (m: Uint8Array, cls: number): number => m.reduce((a, v) => a + (v === cls ? 1 : 0), 0);
+  const rng = deriveRng(1, 'unused');
+
+  it('is fixed per image and seed, ignores the augmentation stream, and leaves the image alone', () => {
+    const t = new AnnotationNoiseTransform({ boundary: 2, miss: 0.3, classes: [], seed: 5 });
+    const a = t.apply(scene(), deriveRng(1, 'epoch0'));
+    const b = t.apply(scene(), deriveRng(2, 'epoch1'));
+    assert.deepEqual(a.mask, b.mask);
+    assert.deepEqual(a.image, scene().image);
+    const others = [6, 7, 8, 9].map((seed) => new AnnotationNoiseTransform({ boundary: 2, miss: 0.3, classes: [], seed }).apply(scene(), rng).mask);
+    assert.ok(others.some((m) => m!.some((v, i) => v !== a.mask![i])), 'another annotator seed should draw other errors');
+  });
+
+  it('boundary 0 and miss 0 keep the mask exactly; samples without a mask pass through', () => {
+    const exact = new AnnotationNoiseTransform({ boundary: 0, miss: 0, classes: [], seed: 1 }).apply(scene(), rng);
+    assert.deepEqual(exact.mask, scene().mask);
+    const { mask: _m, ...unlabeled } = scene();
+    assert.equal(new AnnotationNoiseTransform({ boundary: 2, miss: 1, classes: [], seed: 1 }).apply(unlabeled, rng), unlabeled);
+  });
+
+  it('miss 1 replaces each structure by what surrounds it: the lesion inside the organ becomes organ', () => {
+    const lesionsOnly = new AnnotationNoiseTransform({ boundary: 0, miss: 1, classes: [2], seed: 1 }).apply(scene(), rng).mask!;
+    assert.equal(count(lesionsOnly, 2), 0);
+    assert.equal(count(lesionsOnly, 1), 14 * 14);
+    assert.equal(count(lesionsOnly, 0), 30 * 30 - 14 * 14);
+  });
+
+  it('outlines move by whole pixels within ±boundary, never into another structure', () => {
+    for (let seed = 0; seed < 12; seed++) {
+      const m = new AnnotationNoiseTransform({ boundary: 1, miss: 0, classes: [2], seed }).apply(scene(`s${seed}`), rng).mask!;
+      // The lone 3×3 lesion shrinks to 1×1, stays 3×3 or grows by one 4-neighbour ring (5×5 minus its corners: 21).
+      const lone = (x0: number, x1: number) => { let k = 0; for (let y = 20; y < 30; y++) for (let x = x0; x < x1; x++) k += m[y * 30 + x] === 2 ? 1 : 0; return k; };
+      assert.ok([1, 9, 21].includes(lone(20, 30)), `lone lesion area ${lone(20, 30)}`);
+      // The inner lesion grows only over organ and shrinks back to organ: the organ's outline is untouched, and
+      // background changes only right around the lone lesion.
+      scene().mask!.forEach((was, i) => {
+        const [y, x] = [Math.floor(i / 30), i % 30];
+        if (was === 1) assert.ok(m[i] === 1 || m[i] === 2, `organ pixel ${i} became ${m[i]}`);
+        if (was === 0 && !(y >= 22 && y < 27 && x >= 22 && x < 27)) assert.equal(m[i], 0, `background pixel ${i}`);
+      });
+      const inner = count(m, 2) - lone(20, 30);
+      assert.ok([4, 16, 32].includes(inner), `inner lesion area ${inner}`);
+    }
   });
 });

@@ -25,18 +25,23 @@ function countTensorsPerStep(ctx: { run: { appendMetric(r: Record<string, unknow
   return counts;
 }
 
-test('stage/paraphraser trains the paraphraser on the frozen teacher taps', async () => {
+/** A paraphraser stage over a tiny teacher (taps shallow/deep, 6 channels) and a fresh fake paraphraser. */
+async function paraphraserSetup(folder: string, split: { train: number; unlabeled?: number }, unlabeled: boolean) {
   const teacher = new TinyModel(1, 2, 6, 5, 'backbone/tiny-teacher');
   const paraphraser = new FakeParaphraser({ shallow: 6, deep: 6 });
-  const data = new FakeData(3, { train: 4 });
-  const ctx = await makeStageContext({ root: await tempDir('para'), name: 'paraphraser', refs: { 'models.teacher': teacher, 'models.paraphraser': paraphraser, data } });
-  const counts = countTensorsPerStep(ctx);
-  const teacherBefore = snapshotWeights(teacher);
-  const paraBefore = snapshotWeights(paraphraser);
+  const data = new FakeData(3, split);
+  const ctx = await makeStageContext({ root: await tempDir(folder), name: 'paraphraser', refs: { 'models.teacher': teacher, 'models.paraphraser': paraphraser, data } });
   const stage = new ParaphraserStage(
-    { ...defaultTrainingOptions({ epochs: 2, batchSize: 2 }), teacher: 'models.teacher', paraphraser: 'models.paraphraser' },
+    { ...defaultTrainingOptions({ epochs: 2, batchSize: 2 }), teacher: 'models.teacher', paraphraser: 'models.paraphraser', unlabeled },
     { optimizer: new AdamOptimizer({ lr: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, weightDecay: 0 }, false), schedule: constantSchedule() },
   );
+  return { teacher, paraphraser, data, ctx, stage, counts: countTensorsPerStep(ctx) };
+}
+
+test('stage/paraphraser trains the paraphraser on the frozen teacher taps', async () => {
+  const { teacher, paraphraser, ctx, stage, counts } = await paraphraserSetup('para', { train: 4 }, false);
+  const teacherBefore = snapshotWeights(teacher);
+  const paraBefore = snapshotWeights(paraphraser);
   const result = await stage.run(ctx);
   assert.equal(result.metrics?.['steps'], 4);
   assert.deepEqual(snapshotWeights(teacher), teacherBefore);
@@ -46,6 +51,22 @@ test('stage/paraphraser trains the paraphraser on the frozen teacher taps', asyn
   const fresh = new FakeParaphraser({ shallow: 6, deep: 6 });
   await stage.restore(await makeStageContext({ root: await tempDir('para-restore'), name: 'paraphraser', refs: { 'models.paraphraser': fresh } }).then((c) => ({ ...c, dir: ctx.dir })));
   assert.deepEqual(snapshotWeights(fresh), snapshotWeights(paraphraser));
+});
+
+test('stage/paraphraser with unlabeled: each update reconstructs a labeled and an unlabeled batch, labels never read', async () => {
+  const { paraphraser, data, stage, ctx, counts } = await paraphraserSetup('para-semi', { train: 4, unlabeled: 6 }, true);
+  const seen: number[] = [];
+  const reconstruct = paraphraser.reconstructionLoss.bind(paraphraser);
+  paraphraser.reconstructionLoss = (features) => {
+    seen.push(features['deep']!.shape[0]);
+    return reconstruct(features);
+  };
+  const result = await stage.run(ctx);
+  assert.equal(result.metrics?.['steps'], 4);
+  assert.deepEqual(seen, [4, 4, 4, 4]);
+  assert.equal(data.served.unlabeled, 4);
+  assert.equal(data.unlabeledLabelReads, 0);
+  assert.ok(counts.length === 4 && counts.every((c) => c === counts[0]), `tensor counts drift: ${counts.join(',')}`);
 });
 
 test('stage/distill: teacher frozen, student + translator + discriminator trained, tensors flat', async () => {

@@ -1,4 +1,5 @@
 import { defineComponent, type ComponentDefinition, type SampleTransform } from '@graphflow/core';
+import { AnnotationNoiseTransform, ANNOTATION_NOISE_SCHEMA, type AnnotationNoiseOptions } from './annotation-noise';
 import { BrightnessContrastTransform, BRIGHTNESS_CONTRAST_SCHEMA, type BrightnessContrastOptions } from './brightness-contrast';
 import { FlipTransform, FLIP_SCHEMA, type FlipOptions } from './flip';
 import { GammaTransform, GAMMA_SCHEMA, type GammaOptions } from './gamma';
@@ -65,5 +66,13 @@ export const transformComponents: ComponentDefinition<never, SampleTransform>[] 
     schema: GAUSSIAN_NOISE_SCHEMA,
     rules: (o) => rangeRule('/std', o.std),
     create: (o) => new GaussianNoiseTransform(o),
+  }),
+  defineComponent<AnnotationNoiseOptions, SampleTransform>({
+    kind: 'transform',
+    name: 'annotation-noise',
+    description: 'Simulated annotation errors on training masks: outlines shifted by a few pixels, some structures missed; fixed per image.',
+    docs: 'Real manual masks are drawn once, by a person, with outlines a pixel or two off and small structures sometimes missed. This transform gives exact (e.g. synthetic) masks such flaws, for training batches only (augmentation never runs on validation, test or evaluation), and fixes them per image by `seed` and the sample id, so every epoch sees the same flawed annotation. Useful for studying robustness to label noise and what a teacher’s soft predictions add over the masks.',
+    schema: ANNOTATION_NOISE_SCHEMA,
+    create: (o) => new AnnotationNoiseTransform(o),
   }),
 ] as unknown as ComponentDefinition<never, SampleTransform>[];

@@ -19,10 +19,13 @@ import { interruptedReport, trainingReport } from './training-report';
 export interface ParaphraserStageOptions extends TrainingStageOptions {
   teacher: string;
   paraphraser: string;
+  /** Also reconstruct the teacher's features of `unlabeled` images (reconstruction needs no labels). */
+  unlabeled: boolean;
 }
 
 /**
- * Trains a FeatureParaphraser (factor transfer) to reconstruct the frozen teacher's taps. The teacher only ever runs
+ * Trains a FeatureParaphraser (factor transfer) to reconstruct the frozen teacher's taps, optionally on the `unlabeled`
+ * split too (each update then concatenates one labeled and one unlabeled batch). The teacher only ever runs
  * in inference mode outside the gradient computation, so neither its weights nor its statistics change. Validation
  * (when enabled) reports the mean reconstruction loss on the validation split, monitored as `reconstruction`.
  */
@@ -46,14 +49,17 @@ export class ParaphraserStage implements Stage {
     const part = modelPart('paraphraser', paraphraser);
     const clip = options.clipGradNorm > 0 ? { mode: 'norm' as const, max: options.clipGradNorm } : options.clipGradValue > 0 ? { mode: 'value' as const, max: options.clipGradValue } : null;
     const taps = [...paraphraser.teacherTaps];
-    checkParaphraserStageMemory(ctx, { teacher, paraphraser, data, batchSize: options.batchSize, params: part.params(), optimizer: deps.optimizer });
+    checkParaphraserStageMemory(ctx, { teacher, paraphraser, data, batchSize: options.batchSize * (options.unlabeled ? 2 : 1), params: part.params(), optimizer: deps.optimizer });
 
-    const loop = new TrainingLoop(ctx, data, loopOptions(options, { higherIsBetter: false, unlabeled: false, hasValidation: data.size(options.validation.partition) > 0 }), {
+    const loop = new TrainingLoop(ctx, data, loopOptions(options, { higherIsBetter: false, unlabeled: options.unlabeled, hasValidation: data.size(options.validation.partition) > 0 }), {
       parts: [part],
       optimizers: [{ name: 'main', optimizer: deps.optimizer, params: () => part.params() }],
-      trainStep: async ({ batch, step, totalSteps }) =>
+      trainStep: async ({ batch, unlabeled, step, totalSteps }) =>
         withSeededRandom(deriveRng(ctx.seed, 'update', ctx.name, step), () => {
-          const teacherOut = teacher.forward(batch.images, { training: false, taps });
+          // One reconstruction over labeled and unlabeled images together: the paraphraser never sees labels.
+          const images = unlabeled ? tf.concat([batch.images, unlabeled.images], 0) : batch.images;
+          const teacherOut = teacher.forward(images, { training: false, taps });
+          if (images !== batch.images) images.dispose();
           teacherOut.logits.dispose();
           const features = teacherOut.taps;
           const params = part.params();

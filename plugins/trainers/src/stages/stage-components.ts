@@ -155,6 +155,7 @@ export const paraphraserStageComponent: ComponentDefinition<ParaphraserComponent
     properties: {
       teacher: modelRef('The frozen teacher whose taps are reconstructed.'),
       paraphraser: modelRef('The `module/paraphraser` to train.'),
+      unlabeled: { type: 'boolean', default: false, description: 'Also reconstruct the teacher’s features of the `unlabeled` split (semi-supervised setting: the paraphraser needs no labels).' },
       ...trainingOptionProperties({ monitor: 'reconstruction', metrics: [], validateEvery: 0 }),
     },
   },
