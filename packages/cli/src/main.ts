@@ -78,6 +78,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--size <HxW>', 'input size (default: the data input size)')
     .addOption(setOption())
     .addOption(pluginOption())
+    .option('-b, --backend <name>', 'compute backend (default: the manifest\'s)')
     .option('--json', 'print JSON')
     .action(async (manifest: string, opts) => setExit(await summaryCommand(manifest, opts, io)));
 
@@ -90,6 +91,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--samples <n>', 'samples on the contact sheet', '8')
     .addOption(setOption())
     .addOption(pluginOption())
+    .option('-b, --backend <name>', 'compute backend (default: the manifest\'s)')
     .option('--json', 'print JSON')
     .action(async (manifest: string, opts) => setExit(await inspectCommand(manifest, opts, io)));
 

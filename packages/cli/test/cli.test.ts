@@ -173,3 +173,20 @@ test('list rejects unknown kinds and describe unknown components with a suggesti
   assert.equal(d.code, 2);
   assert.match(d.err, /GF_COMPONENT_UNKNOWN: unknown component "stage\/acme-ecko" — did you mean "stage\/acme-echo"\?/);
 });
+
+test('summary builds a manifest\'s models on its backend and reports params and FLOPs at the data size', () => {
+  const manifest = path.resolve(__dirname, '..', '..', '..', '..', 'examples', 'quickstart', 'manifest.json');
+  const r = graphflow(['summary', manifest, '--json'], work);
+  assert.equal(r.code, 0, r.err);
+  const s = JSON.parse(r.out) as { inputSize: number[]; models: { model: string; architecture: string; params: number; gflops: number }[] };
+  assert.deepEqual(s.inputSize, [64, 64]);
+  const byName = Object.fromEntries(s.models.map((m) => [m.model, m]));
+  assert.equal(byName['teacher']!.architecture, 'backbone/unet');
+  assert.ok(Math.abs(byName['teacher']!.params - 1.95e6) < 0.01e6, `teacher params ${byName['teacher']!.params}`);
+  assert.equal(byName['student']!.params, byName['studentAlone']!.params);
+  assert.ok(Math.abs(byName['student']!.gflops - 0.0141) < 0.0005, `student GFLOPs ${byName['student']!.gflops}`);
+  const table = graphflow(['summary', manifest, '--size', '128x128', '--backend', 'cpu'], work);
+  assert.equal(table.code, 0, table.err);
+  assert.match(table.out, /Model sizes at 128×128/);
+  assert.match(table.out, /\| teacher \| backbone\/unet \| [\d,]+ \|/);
+});

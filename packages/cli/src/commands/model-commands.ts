@@ -4,6 +4,7 @@ import {
   createLogger,
   parseOverride,
   preparePipeline,
+  selectBackend,
   type Metric,
   type SegmentationData,
   type SegmentationModel,
@@ -27,8 +28,11 @@ const DEFAULT_METRICS = ['metric/dice', 'metric/iou', 'metric/accuracy', 'metric
 /** Build components of a manifest (data, models) without a run folder: for summary and inspect. */
 async function manifestScope(manifest: string, options: Common & { set?: string[] }) {
   const prepared = await preparePipeline(manifest, (options.set ?? []).map(parseOverride), cliPluginSetup(options.plugin));
-  const scope = new ComponentScope(prepared.registry, createLogger({ level: 'warn' }));
+  const logger = createLogger({ level: 'warn' });
+  const scope = new ComponentScope(prepared.registry, logger);
   const root = globalContainer.createChildContainer();
+  // Building a model creates its weights, which needs an initialized backend (a registered one is not enough).
+  await selectBackend(prepared.registry, options.backend ?? prepared.manifest.backend, root, logger);
   if (prepared.manifest.data) scope.registerEntry(root, 'data', prepared.manifest.data);
   for (const [name, spec] of Object.entries(prepared.manifest.models)) scope.registerEntry(root, `models.${name}`, spec);
   return { prepared, resolve: <T>(ref: string) => scope.resolve<T>(root, ref), scope, root };
