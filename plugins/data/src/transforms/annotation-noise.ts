@@ -85,8 +85,9 @@ function surroundingClass(mask: Uint8Array, inRegion: Set<number>, h: number, w:
  * Simulated annotation errors on the mask [H,W] (the image [H,W,C] is untouched; shapes unchanged): each structure's
  * outline is moved in or out by a few pixels and some structures are missed, as in real manual annotations.
  * The errors are fixed per image (seeded by `seed` and the sample id, not by the augmentation stream), so every
- * epoch sees the same flawed annotation, like a dataset labeled once. As an `augment` transform it touches
- * training batches only: validation, test and evaluation read the exact masks.
+ * epoch sees the same flawed annotation, like a dataset labeled once; list it first in `augment`, before geometric
+ * transforms, so that holds whatever they do. As an `augment` transform it touches training batches only:
+ * validation, test and evaluation read the exact masks.
  */
 export class AnnotationNoiseTransform implements SampleTransform {
   readonly name = 'annotation-noise';
@@ -101,7 +102,7 @@ export class AnnotationNoiseTransform implements SampleTransform {
     for (const region of regions(sample.mask, h, w, (c) => only.size === 0 || only.has(c))) {
       // Draw both numbers for every region so one option does not change the other's errors.
       const missed = rng.next() < this.options.miss;
-      const shift = this.options.boundary > 0 ? rng.int(2 * this.options.boundary + 1) - this.options.boundary : 0;
+      const shift = rng.int(2 * this.options.boundary + 1) - this.options.boundary;
       const inside = new Set(region.pixels);
       const around = surroundingClass(mask, inside, h, w);
       if (missed) {

@@ -71,7 +71,7 @@ export const transformComponents: ComponentDefinition<never, SampleTransform>[] 
     kind: 'transform',
     name: 'annotation-noise',
     description: 'Simulated annotation errors on training masks: outlines shifted by a few pixels, some structures missed; fixed per image.',
-    docs: 'Real manual masks are drawn once, by a person, with outlines a pixel or two off and small structures sometimes missed. This transform gives exact (e.g. synthetic) masks such flaws, for training batches only (augmentation never runs on validation, test or evaluation), and fixes them per image by `seed` and the sample id, so every epoch sees the same flawed annotation. Useful for studying robustness to label noise and what a teacher’s soft predictions add over the masks.',
+    docs: 'Real manual masks are drawn once, by a person, with outlines a pixel or two off and small structures sometimes missed. This transform gives exact (e.g. synthetic) masks such flaws, for training batches only (augmentation never runs on validation, test or evaluation), and fixes them per image by `seed` and the sample id, so every epoch sees the same flawed annotation; list it first in `augment`, before geometric transforms, to keep it so. Useful for studying robustness to label noise and what a teacher’s soft predictions add over the masks.',
     schema: ANNOTATION_NOISE_SCHEMA,
     create: (o) => new AnnotationNoiseTransform(o),
   }),
