@@ -76,7 +76,7 @@ test('the quickstart and every recipe pass the wasm memory pre-flight with their
           const teacher = await model<SegmentationModel>(o['teacher'] as string);
           const paraphraser = await model<FeatureParaphraser>(o['paraphraser'] as string);
           const params = paraphraser.trainableVariables().map((variable, i) => ({ key: `p${i}`, variable }));
-          estimate = checkParaphraserStageMemory(stageCtx, { teacher, paraphraser, data, batchSize: batchSize * (o['unlabeled'] === true ? 2 : 1), params, optimizer });
+          estimate = checkParaphraserStageMemory(stageCtx, { teacher, paraphraser, data, batchSize, unlabeled: o['unlabeled'] === true, params, optimizer });
         } else {
           const student = await model<SegmentationModel>((o['model'] ?? o['student']) as string);
           const teacher = o['teacher'] ? await model<SegmentationModel>(o['teacher'] as string) : undefined;

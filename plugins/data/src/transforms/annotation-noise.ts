@@ -44,10 +44,8 @@ function regions(mask: Uint8Array, h: number, w: number, perturbed: (cls: number
     while (head < tail) {
       const p = queue[head++]!;
       pixels.push(p);
-      const y = Math.floor(p / w);
-      const x = p - y * w;
-      for (const q of [x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1, y < h - 1 ? p + w : -1]) {
-        if (q >= 0 && !seen[q] && mask[q] === cls) {
+      for (const q of neighbours(p, h, w)) {
+        if (!seen[q] && mask[q] === cls) {
           seen[q] = 1;
           queue[tail++] = q;
         }

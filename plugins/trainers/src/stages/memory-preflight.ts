@@ -13,6 +13,11 @@ function slots(optimizer: Optimizer): number {
   return optimizer.slotsPerParam ?? 2;
 }
 
+/** Images in one update: with unlabeled training a labeled and an unlabeled batch go through one gradient computation. */
+function stepBatch(p: { batchSize: number; unlabeled: boolean }): number {
+  return p.batchSize * (p.unlabeled ? 2 : 1);
+}
+
 /**
  * Pre-flight of a stage that trains a segmentation network (stage/supervised, stage/distill): one step's memory
  * against the backend's limit, before the first step. Networks without a per-layer summary are not estimated; the
@@ -29,8 +34,7 @@ export function checkStudentStageMemory(
     return undefined;
   }
   const teacherShapes = p.teacher ? layerShapes(p.teacher, h, w) : undefined;
-  // With unlabeled training each update runs a labeled and an unlabeled batch through one gradient computation.
-  const batch = p.batchSize * (p.unlabeled ? 2 : 1);
+  const batch = stepBatch(p);
   const estimate = estimateTrainingMemory({
     shapes,
     trainedParams: paramCount(p.params),
@@ -53,9 +57,10 @@ export function checkStudentStageMemory(
  */
 export function checkParaphraserStageMemory(
   ctx: StageContext,
-  p: { teacher: SegmentationModel; paraphraser: FeatureParaphraser; data: Pick<SegmentationData, 'inputSize' | 'channels' | 'numClasses'>; batchSize: number; params: readonly Param[]; optimizer: Optimizer },
+  p: { teacher: SegmentationModel; paraphraser: FeatureParaphraser; data: Pick<SegmentationData, 'inputSize' | 'channels' | 'numClasses'>; batchSize: number; unlabeled: boolean; params: readonly Param[]; optimizer: Optimizer },
 ): TrainingMemoryEstimate | undefined {
   const [h, w] = p.data.inputSize;
+  const batch = stepBatch(p);
   const teacherShapes = layerShapes(p.teacher, h, w);
   if (!teacherShapes) return undefined;
   const encoded = p.teacher.taps.filter((t) => p.paraphraser.teacherTaps.includes(t.name));
@@ -68,13 +73,13 @@ export function checkParaphraserStageMemory(
     shapes,
     trainedParams,
     optimizerSlots: slots(p.optimizer),
-    batchSize: p.batchSize,
+    batchSize: batch,
     inputSize: [h, w],
     channels: p.data.channels,
     numClasses: p.data.numClasses,
     residentBytes: tf.memory().numBytes,
     teacher: { shapes: teacherShapes, taps: encoded, numClasses: 0 },
   });
-  assertTrainingFits(ctx, estimate, `paraphraser on ${p.teacher.architecture} taps at ${h}×${w}, batch ${p.batchSize}`);
+  assertTrainingFits(ctx, estimate, `paraphraser on ${p.teacher.architecture} taps at ${h}×${w}, batch ${batch}`);
   return estimate;
 }

@@ -49,7 +49,7 @@ export class ParaphraserStage implements Stage {
     const part = modelPart('paraphraser', paraphraser);
     const clip = options.clipGradNorm > 0 ? { mode: 'norm' as const, max: options.clipGradNorm } : options.clipGradValue > 0 ? { mode: 'value' as const, max: options.clipGradValue } : null;
     const taps = [...paraphraser.teacherTaps];
-    checkParaphraserStageMemory(ctx, { teacher, paraphraser, data, batchSize: options.batchSize * (options.unlabeled ? 2 : 1), params: part.params(), optimizer: deps.optimizer });
+    checkParaphraserStageMemory(ctx, { teacher, paraphraser, data, batchSize: options.batchSize, unlabeled: options.unlabeled, params: part.params(), optimizer: deps.optimizer });
 
     const loop = new TrainingLoop(ctx, data, loopOptions(options, { higherIsBetter: false, unlabeled: options.unlabeled, hasValidation: data.size(options.validation.partition) > 0 }), {
       parts: [part],
