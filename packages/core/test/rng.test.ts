@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Rng, deriveRng } from '../src';
+import * as tf from '@tensorflow/tfjs';
+import { Rng, deriveRng, withMathRandomFrom } from '../src';
 
 test('same seed, same stream; state save/restore continues exactly', () => {
   const a = new Rng(42);
@@ -45,4 +46,18 @@ test('uniform values are in range and roughly uniform; normals have mean 0 and s
   assert.ok(Math.abs(Math.sqrt(sq / n) - 1) < 0.03);
   const shuffled = r.shuffle([1, 2, 3, 4, 5, 6]);
   assert.deepEqual([...shuffled].sort(), [1, 2, 3, 4, 5, 6]);
+});
+
+test('withMathRandomFrom makes unseeded tfjs initializers reproducible and restores Math.random, also after a throw', async () => {
+  await tf.setBackend('cpu');
+  const original = Math.random;
+  const init = () => tf.tidy(() => Array.from(tf.initializers.glorotUniform({}).apply([3, 4]).dataSync()));
+  const a = await withMathRandomFrom(new Rng(5), init);
+  const b = await withMathRandomFrom(new Rng(5), init);
+  const c = await withMathRandomFrom(new Rng(6), init);
+  assert.deepEqual(a, b);
+  assert.notDeepEqual(a, c);
+  assert.equal(Math.random, original);
+  await assert.rejects(withMathRandomFrom(new Rng(5), async () => { throw new Error('boom'); }), /boom/);
+  assert.equal(Math.random, original);
 });

@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { isGraphFlowError, type SegmentationModel } from '@graphflow/core';
+import { Rng, isGraphFlowError, withMathRandomFrom, type SegmentationModel } from '@graphflow/core';
 import { LayersSegmentationModel } from '../src/model/layers-segmentation-model';
 
 export async function useCpu(): Promise<void> {
@@ -77,6 +77,29 @@ export interface ContractCase {
   trainSteps?: number;
 }
 
+const CONTRACT_SEED = 1;
+
+/** Adam steps (`trainSteps`, default 4) on one batch: the tensor count stays flat after the first (which creates the slots) and the loss falls. */
+function checkTrainingSteps(c: ContractCase): void {
+  const model = c.create();
+  const [h, w] = c.trainSize;
+  const { x, y } = fixedBatch(2, h, w, model.inChannels, model.numClasses);
+  const optimizer = tf.train.adam(0.01);
+  try {
+    const first = trainSteps(model, x, y, 1, optimizer); // creates the optimizer's slots
+    const settled = tf.memory().numTensors;
+    const later = trainSteps(model, x, y, (c.trainSteps ?? 4) - 1, optimizer);
+    assert.equal(tf.memory().numTensors, settled, 'tensor count flat across training steps');
+    const losses = [...first, ...later];
+    assert.ok(losses.every(Number.isFinite), `finite losses ${losses}`);
+    assert.ok(losses[losses.length - 1]! < losses[0]!, `loss decreased: ${losses.map((l) => l.toFixed(4)).join(' → ')}`);
+  } finally {
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
 export function backboneContract(c: ContractCase): void {
   test(`${c.label}: logits and every tap have the declared shapes at several sizes`, async () => {
     await useCpu();
@@ -134,23 +157,9 @@ export function backboneContract(c: ContractCase): void {
 
   test(`${c.label}: training steps reduce the loss on a fixed batch without leaking tensors`, async () => {
     await useCpu();
-    const model = c.create();
-    const [h, w] = c.trainSize;
-    const { x, y } = fixedBatch(2, h, w, model.inChannels, model.numClasses);
-    const optimizer = tf.train.adam(0.01);
-    try {
-      const first = trainSteps(model, x, y, 1, optimizer); // creates the optimizer's slots
-      const settled = tf.memory().numTensors;
-      const later = trainSteps(model, x, y, (c.trainSteps ?? 4) - 1, optimizer);
-      assert.equal(tf.memory().numTensors, settled, 'tensor count flat across training steps');
-      const losses = [...first, ...later];
-      assert.ok(losses.every(Number.isFinite), `finite losses ${losses}`);
-      assert.ok(losses[losses.length - 1]! < losses[0]!, `loss decreased: ${losses.map((l) => l.toFixed(4)).join(' → ')}`);
-    } finally {
-      tf.dispose([x, y]);
-      optimizer.dispose();
-      model.dispose();
-    }
+    // Initial weights and dropout masks come from a fixed seed: from some random starts a small net's loss rises
+    // over its first Adam steps (ENet did in 1 of 30 unseeded starts), which says nothing about the network.
+    await withMathRandomFrom(new Rng(CONTRACT_SEED), () => checkTrainingSteps(c));
   });
 
   test(`${c.label}: training mode updates batch-norm statistics and differs from inference mode`, async () => {

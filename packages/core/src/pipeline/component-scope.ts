@@ -6,6 +6,7 @@ import type { ComponentContext, ComponentSpec } from '../plugin/types';
 import { refToken } from '../plugin/tokens';
 import type { Registry } from '../registry/registry';
 import { deriveRng } from '../util/rng';
+import { withMathRandomFrom } from '../util/seeded-math-random';
 
 /**
  * Builds components from validated specs, wiring their collaborators through the DI container:
@@ -39,17 +40,13 @@ export class ComponentScope {
       throw new GraphFlowError('GF_MANIFEST_REF', `references form a cycle: ${[...this.building.slice(this.building.indexOf(ref)), ref].join(' → ')}`);
     }
     this.building.push(ref);
-    const original = Math.random;
     const own = typeof spec['initSeed'] === 'number' ? spec['initSeed'] : undefined;
-    if (own !== undefined || this.seed !== undefined) {
-      const rng = own !== undefined ? deriveRng(own, 'init') : deriveRng(this.seed!, 'init', ref);
-      Math.random = () => rng.next();
-    }
     try {
-      return await this.build(spec, ref, container);
-    } finally {
+      if (own === undefined && this.seed === undefined) return await this.build(spec, ref, container);
+      const rng = own !== undefined ? deriveRng(own, 'init') : deriveRng(this.seed!, 'init', ref);
       // Entries are built one at a time (stages await them), so nothing else draws from the seeded stream meanwhile.
-      Math.random = original;
+      return await withMathRandomFrom(rng, () => this.build(spec, ref, container));
+    } finally {
       this.building.splice(this.building.indexOf(ref), 1);
     }
   }
