@@ -13,9 +13,27 @@ function slots(optimizer: Optimizer): number {
   return optimizer.slotsPerParam ?? 2;
 }
 
-/** Images in one update: with unlabeled training a labeled and an unlabeled batch go through one gradient computation. */
-function stepBatch(p: { batchSize: number; unlabeled: boolean }): number {
-  return p.batchSize * (p.unlabeled ? 2 : 1);
+/** What every pre-flight knows of one update, whatever it trains. */
+interface UpdateSetting {
+  data: Pick<SegmentationData, 'inputSize' | 'channels' | 'numClasses'>;
+  batchSize: number;
+  unlabeled: boolean;
+  optimizer: Optimizer;
+}
+
+/**
+ * The estimate's inputs every pre-flight shares: one update's images at the data's size, the optimizer's slots and the
+ * bytes already resident. With unlabeled training a labeled and an unlabeled batch go through one gradient computation.
+ */
+function updateInputs(p: UpdateSetting) {
+  return {
+    optimizerSlots: slots(p.optimizer),
+    batchSize: p.batchSize * (p.unlabeled ? 2 : 1),
+    inputSize: p.data.inputSize,
+    channels: p.data.channels,
+    numClasses: p.data.numClasses,
+    residentBytes: tf.memory().numBytes,
+  };
 }
 
 /**
@@ -25,7 +43,7 @@ function stepBatch(p: { batchSize: number; unlabeled: boolean }): number {
  */
 export function checkStudentStageMemory(
   ctx: StageContext,
-  p: { model: SegmentationModel; teacher?: SegmentationModel; data: Pick<SegmentationData, 'inputSize' | 'channels' | 'numClasses'>; batchSize: number; unlabeled: boolean; params: readonly Param[]; optimizer: Optimizer },
+  p: UpdateSetting & { model: SegmentationModel; teacher?: SegmentationModel; params: readonly Param[] },
 ): TrainingMemoryEstimate | undefined {
   const [h, w] = p.data.inputSize;
   const shapes = layerShapes(p.model, h, w);
@@ -34,19 +52,14 @@ export function checkStudentStageMemory(
     return undefined;
   }
   const teacherShapes = p.teacher ? layerShapes(p.teacher, h, w) : undefined;
-  const batch = stepBatch(p);
+  const update = updateInputs(p);
   const estimate = estimateTrainingMemory({
     shapes,
     trainedParams: paramCount(p.params),
-    optimizerSlots: slots(p.optimizer),
-    batchSize: batch,
-    inputSize: [h, w],
-    channels: p.data.channels,
-    numClasses: p.data.numClasses,
-    residentBytes: tf.memory().numBytes,
+    ...update,
     ...(p.teacher && teacherShapes ? { teacher: { shapes: teacherShapes, taps: p.teacher.taps, numClasses: p.teacher.numClasses } } : {}),
   });
-  assertTrainingFits(ctx, estimate, `${p.model.architecture} at ${h}×${w}, batch ${batch}${p.teacher ? `, teacher ${p.teacher.architecture}` : ''}`);
+  assertTrainingFits(ctx, estimate, `${p.model.architecture} at ${h}×${w}, batch ${update.batchSize}${p.teacher ? `, teacher ${p.teacher.architecture}` : ''}`);
   return estimate;
 }
 
@@ -57,10 +70,9 @@ export function checkStudentStageMemory(
  */
 export function checkParaphraserStageMemory(
   ctx: StageContext,
-  p: { teacher: SegmentationModel; paraphraser: FeatureParaphraser; data: Pick<SegmentationData, 'inputSize' | 'channels' | 'numClasses'>; batchSize: number; unlabeled: boolean; params: readonly Param[]; optimizer: Optimizer },
+  p: UpdateSetting & { teacher: SegmentationModel; paraphraser: FeatureParaphraser; params: readonly Param[] },
 ): TrainingMemoryEstimate | undefined {
   const [h, w] = p.data.inputSize;
-  const batch = stepBatch(p);
   const teacherShapes = layerShapes(p.teacher, h, w);
   if (!teacherShapes) return undefined;
   const encoded = p.teacher.taps.filter((t) => p.paraphraser.teacherTaps.includes(t.name));
@@ -69,17 +81,13 @@ export function checkParaphraserStageMemory(
     params: trainedParams,
     layers: encoded.flatMap((t) => Array.from({ length: 4 }, () => ({ outputShape: [1, Math.ceil(h / t.stride), Math.ceil(w / t.stride), t.channels] }))),
   };
+  const update = updateInputs(p);
   const estimate = estimateTrainingMemory({
     shapes,
     trainedParams,
-    optimizerSlots: slots(p.optimizer),
-    batchSize: batch,
-    inputSize: [h, w],
-    channels: p.data.channels,
-    numClasses: p.data.numClasses,
-    residentBytes: tf.memory().numBytes,
+    ...update,
     teacher: { shapes: teacherShapes, taps: encoded, numClasses: 0 },
   });
-  assertTrainingFits(ctx, estimate, `paraphraser on ${p.teacher.architecture} taps at ${h}×${w}, batch ${batch}`);
+  assertTrainingFits(ctx, estimate, `paraphraser on ${p.teacher.architecture} taps at ${h}×${w}, batch ${update.batchSize}`);
   return estimate;
 }
