@@ -19,6 +19,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   const pluginOption = () => new Option('-p, --plugin <path-or-package>', 'load an extra plugin (repeatable)').argParser(collect);
+  const backendOption = (help = 'compute backend') => new Option('-b, --backend <name>', help);
   const setOption = () => new Option('-s, --set <path=value>', 'override a manifest value, e.g. stages.1.epochs=5 (repeatable)').argParser(collect);
 
   program
@@ -29,7 +30,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(pluginOption())
     .option('-o, --out <dir>', 'exact run folder to create (must not exist)')
     .option('-r, --resume <run-dir>', 'continue an interrupted run')
-    .option('-b, --backend <name>', 'compute backend: auto, tfjs-node-gpu, tfjs-node, wasm, cpu (overrides the manifest)')
+    .addOption(backendOption('compute backend: auto, tfjs-node-gpu, tfjs-node, wasm, cpu (overrides the manifest)'))
     .option('--smoke', 'train a few steps per stage only (checks a pipeline end to end)')
     .addOption(new Option('--log-level <level>', 'console log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .addOption(new Option('--log-format <format>', 'console log format (default: pretty on a TTY, json otherwise)').choices(['pretty', 'json']))
@@ -67,7 +68,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('doctor')
     .description('show available compute backends, the one selected, and training-kernel coverage')
-    .option('-b, --backend <name>', 'check this backend instead of the automatic choice')
+    .addOption(backendOption('check this backend instead of the automatic choice'))
     .option('--json', 'print JSON')
     .action(async (opts) => setExit(await doctorCommand(opts, io)));
 
@@ -78,7 +79,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--size <HxW>', 'input size (default: the data input size)')
     .addOption(setOption())
     .addOption(pluginOption())
-    .option('-b, --backend <name>', 'compute backend (default: the manifest\'s)')
+    .addOption(backendOption('compute backend (default: the manifest\'s)'))
     .option('--json', 'print JSON')
     .action(async (manifest: string, opts) => setExit(await summaryCommand(manifest, opts, io)));
 
@@ -91,7 +92,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--samples <n>', 'samples on the contact sheet', '8')
     .addOption(setOption())
     .addOption(pluginOption())
-    .option('-b, --backend <name>', 'compute backend (default: the manifest\'s)')
+    .addOption(backendOption('compute backend (default: the manifest\'s)'))
     .option('--json', 'print JSON')
     .action(async (manifest: string, opts) => setExit(await inspectCommand(manifest, opts, io)));
 
@@ -105,7 +106,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(new Option('--partition <split>', 'split to evaluate').choices(['train', 'val', 'test']).default('test'))
     .option('--batch-size <n>', 'images per batch', '4')
     .addOption(pluginOption())
-    .option('-b, --backend <name>', 'compute backend')
+    .addOption(backendOption())
     .option('--json', 'print JSON')
     .action(async (model: string, manifest: string | undefined, opts) => setExit(await evalCommand(model, manifest, opts, io)));
 
@@ -119,7 +120,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--size <HxW>', 'network input size (default: the run data input size)')
     .option('--no-overlays', 'masks only')
     .addOption(pluginOption())
-    .option('-b, --backend <name>', 'compute backend')
+    .addOption(backendOption())
     .option('--json', 'print JSON')
     .action(async (model: string, images: string[], opts) => setExit(await predictCommand(model, images, opts, io)));
 
@@ -130,7 +131,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .requiredOption('-o, --out <dir>', 'folder to create')
     .option('--size <HxW>', 'input size the card describes (default: the run data input size)')
     .addOption(pluginOption())
-    .option('-b, --backend <name>', 'compute backend')
+    .addOption(backendOption())
     .option('--json', 'print JSON')
     .action(async (model: string, opts) => setExit(await exportCommand(model, opts, io)));
 
@@ -148,7 +149,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(pluginOption())
     .option('-o, --out <dir>', 'exact ablation folder to create')
     .option('--smoke', 'a few steps per stage only')
-    .option('-b, --backend <name>', 'compute backend')
+    .addOption(backendOption())
     .addOption(new Option('--log-level <level>', 'console log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .addOption(new Option('--log-format <format>', 'console log format').choices(['pretty', 'json']))
     .action(async (manifest: string, opts) => setExit(await ablateCommand(manifest, opts, io)));

@@ -97,7 +97,6 @@ export function pickMetrics(report: RunReport, fromStage: string, wanted: string
   return {};
 }
 
-
 function safeName(name: string): string {
   return name.replace(/\|L\|=/g, 'L').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'variant';
 }
