@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FeatureParaphraser, SegmentationData, SegmentationModel, StageContext } from '@graphflow/core';
 import type { Optimizer, Param } from '../optim/optimizer';
-import { estimateTrainingMemory, layerShapes, type LayerShapes, type TrainingMemoryEstimate } from '../training/memory-estimate';
+import { estimateTrainingMemory, layerShapes, tapShape, type LayerShapes, type TrainingMemoryEstimate } from '../training/memory-estimate';
 import { assertTrainingFits } from '../training/memory-limit';
 
 function paramCount(params: readonly Param[]): number {
@@ -79,7 +79,7 @@ export function checkParaphraserStageMemory(
   const trainedParams = paramCount(p.params);
   const shapes: LayerShapes = {
     params: trainedParams,
-    layers: encoded.flatMap((t) => Array.from({ length: 4 }, () => ({ outputShape: [1, Math.ceil(h / t.stride), Math.ceil(w / t.stride), t.channels] }))),
+    layers: encoded.flatMap((t) => Array.from({ length: 4 }, () => ({ outputShape: tapShape(t, h, w) }))),
   };
   const update = updateInputs(p);
   const estimate = estimateTrainingMemory({

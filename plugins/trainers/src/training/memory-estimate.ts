@@ -56,8 +56,13 @@ export function attentionScoreElements(shapes: LayerShapes): number {
   }, 0);
 }
 
+/** A tap's output shape for one image at an input size: [1, ⌈H/stride⌉, ⌈W/stride⌉, channels]. */
+export function tapShape(tap: TapInfo, height: number, width: number): [number, number, number, number] {
+  return [1, Math.ceil(height / tap.stride), Math.ceil(width / tap.stride), tap.channels];
+}
+
 function tapElements(taps: readonly TapInfo[], height: number, width: number): number {
-  return taps.reduce((sum, t) => sum + Math.ceil(height / t.stride) * Math.ceil(width / t.stride) * t.channels, 0);
+  return taps.reduce((sum, t) => sum + tapShape(t, height, width).reduce((a, b) => a * b, 1), 0);
 }
 
 export interface TrainingMemoryInput {
