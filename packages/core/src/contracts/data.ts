@@ -19,6 +19,11 @@ export interface Sample {
   image: Float32Array;
   /** Class index per pixel (HW). Absent on the unlabeled partition. */
   mask?: Uint8Array;
+  /**
+   * Which pixels count (HW): 1 inside the region of interest (e.g. a fundus photograph's field of view) and not
+   * carrying the dataset's ignore label, 0 elsewhere. Absent: every pixel counts. Metrics and losses leave 0-pixels out.
+   */
+  roi?: Uint8Array;
   /** Physical pixel size [row, col] (e.g. mm) when known, for HD95 in physical units. */
   spacing?: [number, number];
   /** Position of a slice within its volume, for per-volume (3-D) evaluation. */
@@ -35,6 +40,8 @@ export interface Batch {
   images: tf.Tensor4D;
   /** [N,H,W] int32 class indices; absent on unlabeled batches. The consumer disposes it. */
   labels?: tf.Tensor3D;
+  /** [N,H,W] float32, 1 where a pixel counts and 0 where not (see Sample.roi); absent when every pixel counts. The consumer disposes it. */
+  roi?: tf.Tensor3D;
   ids: string[];
   groups: string[];
   labeled: boolean;
@@ -56,9 +63,17 @@ export interface SegmentationData {
   readonly numClasses: number;
   readonly classNames: readonly string[];
   readonly channels: number;
-  /** Network input size [height, width] after preprocessing. */
+  /**
+   * Size [height, width] of the images in `batches()` of the training partitions: the patch size when the dataset
+   * trains on patches, else the preprocessed image size. `samples()` may be larger (whole images at native resolution);
+   * each Sample carries its own height and width.
+   */
   readonly inputSize: readonly [number, number];
+  /** Size of every sample `samples()` yields for the partition when they all share one, else null (optional; absent means inputSize). */
+  sampleSize?(partition: Partition): readonly [number, number] | null;
   size(partition: Partition): number;
+  /** Items one epoch of `batches(partition)` yields: size × patches per image when patching (optional; absent means size). */
+  itemsPerEpoch?(partition: Partition): number;
   batches(partition: Partition, options: BatchOptions): AsyncIterable<Batch>;
   /** Samples one by one, unaugmented, in a stable order (evaluation, prediction, reports). */
   samples(partition: Partition): AsyncIterable<Sample>;

@@ -9,6 +9,11 @@ export interface LossInputs {
   images: tf.Tensor4D;
   /** [N,H,W] int32 class indices; absent for unlabeled batches. */
   labels?: tf.Tensor3D;
+  /**
+   * [N,H,W] float32: 1 where a pixel counts, 0 outside the region of interest or on the ignore label (see Sample.roi).
+   * Absent: every pixel counts. Per-pixel terms (supervised, KD, adversarial maps) average over counted pixels only.
+   */
+  roi?: tf.Tensor3D;
   student: ForwardOutput;
   /** Frozen teacher's output (computed with training: false); absent when no teacher. */
   teacher?: ForwardOutput;

@@ -6,6 +6,8 @@ export interface MetricInput {
   /** [H, W] or [D, H, W]. */
   shape: readonly number[];
   numClasses: number;
+  /** 1 where an element counts, 0 where it is left out (outside the region of interest, ignore label); same length as target. Absent: all count. */
+  roi?: Uint8Array;
   /** Physical spacing per axis, same length and order as shape ([row, col] or [slice, row, col]), when known. */
   spacing?: readonly number[];
 }
