@@ -1,5 +1,7 @@
 import type { ComponentSpec, OptionRuleViolation } from '@graphflow/core';
-import { MASK_ENCODING_SCHEMA, type MaskEncoding } from '../mask/mask-encoding';
+import { ignoreRule, MASK_ENCODING_SCHEMA, type MaskEncoding } from '../mask/mask-encoding';
+import { ROI_SCHEMA, roiRules, type RoiOptions } from '../roi/roi-options';
+import { PATCHES_SCHEMA, patchRules, type PatchOptions } from './patch-options';
 import { NORMALIZATION_SCHEMA, normalizationRule, type Normalization } from '../preprocess/normalize';
 import { SPLIT_SCHEMA, splitRules, type SplitOptions } from '../split/split-options';
 
@@ -7,7 +9,7 @@ import { SPLIT_SCHEMA, splitRules, type SplitOptions } from '../split/split-opti
 export interface DatasetOptions {
   numClasses: number;
   classNames?: string[];
-  /** Network input size [height, width] (or one number for square); null keeps the files' size, which must then be uniform. */
+  /** Input size [height, width] (or one number for square); null keeps the files' size, which must then be uniform unless patching. */
   size: [number, number] | number | null;
   channels: 1 | 3;
   normalization: Normalization;
@@ -27,6 +29,10 @@ export interface DatasetOptions {
   seed?: number;
   /** Files decoded at once while scanning. */
   scanConcurrency: number;
+  /** Train on patches of the whole samples; whole images when absent. */
+  patches?: PatchOptions;
+  /** Region of interest (pixels outside count nowhere); every pixel counts when absent. */
+  roi?: RoiOptions;
 }
 
 /** JSON-Schema properties of DatasetOptions, with defaults a layout may override. */
@@ -35,7 +41,7 @@ export function datasetOptionProperties(defaults: { numClasses?: number; channel
     numClasses: { type: 'integer', minimum: 2, maximum: 255, ...(defaults.numClasses ? { default: defaults.numClasses } : {}), description: 'Number of classes including background; mask values are checked against it.' },
     classNames: { type: 'array', items: { type: 'string' }, description: 'Class names, index 0 first (background); length must equal numClasses.' },
     size: {
-      description: 'Network input size: [height, width], one number for square, or null to keep the files\' (uniform) size. Images are resized bilinearly, masks by nearest neighbour.',
+      description: 'Input size: [height, width], one number for square, or null to keep the files\' size (which must be uniform unless `patches` is set: then each image keeps its own). Images are resized bilinearly, masks by nearest neighbour.',
       oneOf: [{ type: 'integer', minimum: 1 }, { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 2, maxItems: 2 }, { type: 'null' }],
       default: null,
     },
@@ -50,10 +56,13 @@ export function datasetOptionProperties(defaults: { numClasses?: number; channel
     prefetch: { type: 'integer', minimum: 0, default: 2, description: 'Batches prepared ahead of training.' },
     seed: { type: 'integer', description: 'Seed for splitting and augmentation; the run seed when omitted.' },
     scanConcurrency: { type: 'integer', minimum: 1, default: 4, description: 'Files decoded at once during the up-front scan.' },
+    patches: PATCHES_SCHEMA,
+    roi: ROI_SCHEMA,
   };
 }
 
-export function datasetRules(o: Partial<DatasetOptions>): OptionRuleViolation[] {
+/** `layout.roiFiles`: the layout pairs ROI files (only the folder layout does), so `roi.mode: 'files'` is allowed. */
+export function datasetRules(o: Partial<DatasetOptions>, layout: { roiFiles: boolean } = { roiFiles: false }): OptionRuleViolation[] {
   const out: OptionRuleViolation[] = [];
   if (o.classNames && o.numClasses !== undefined && o.classNames.length !== o.numClasses) {
     out.push({ pointer: '/classNames', message: `${o.classNames.length} class name(s) for numClasses ${o.numClasses}`, expected: `${o.numClasses} names` });
@@ -61,12 +70,24 @@ export function datasetRules(o: Partial<DatasetOptions>): OptionRuleViolation[] 
   if (o.normalization) {
     const msg = normalizationRule(o.normalization);
     if (msg) out.push({ pointer: '/normalization', message: msg });
+    for (const key of ['mean', 'std', 'clip'] as const) {
+      const v = (o.normalization as Record<string, unknown>)[key];
+      if (Array.isArray(v) && o.channels !== undefined && v.length !== 1 && v.length !== o.channels) {
+        out.push({ pointer: `/normalization/${key}`, message: `${v.length} value(s) for ${o.channels} channel(s)`, expected: `1 or ${o.channels} values` });
+      }
+    }
   }
   if (o.mask?.mode === 'palette' && (!o.mask.palette || o.mask.palette.length === 0)) out.push({ pointer: '/mask/palette', message: 'palette mode needs a palette', expected: 'one [r,g,b] per class' });
   if (o.mask?.mode === 'palette' && o.numClasses !== undefined && o.mask.palette && o.mask.palette.length !== o.numClasses) {
     out.push({ pointer: '/mask/palette', message: `${o.mask.palette.length} colour(s) for numClasses ${o.numClasses}`, expected: `${o.numClasses} colours` });
   }
+  if (o.mask) {
+    const msg = ignoreRule(o.mask);
+    if (msg) out.push({ pointer: '/mask/ignore', message: msg });
+  }
   out.push(...splitRules(o.split));
+  out.push(...patchRules(o.patches, o.size));
+  out.push(...roiRules(o.roi, layout));
   return out;
 }
 

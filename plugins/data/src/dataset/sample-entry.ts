@@ -18,6 +18,18 @@ export interface SampleEntry extends SplitItem {
   readImage(): Promise<Raster>;
   /** One raster per mask file, raw (class encoding is applied by the dataset). */
   readMasks(): Promise<Raster[]>;
+  /** The ROI mask file paired with the image (`roi.mode: 'files'`); absent when the layout found none. */
+  roiFile?: string;
+  readRoi?(): Promise<Raster>;
+}
+
+/**
+ * A problem a layout found while pairing, with the sample id and group the files would have had when known, so a
+ * split by lists can tell strays nobody selected (a warning) from files a list asks for (an error).
+ */
+export interface LayoutProblem extends Problem {
+  sampleId?: string;
+  group?: string;
 }
 
 /** What a layout hands to the dataset: the pairs it found and the files it could not pair. */
@@ -25,20 +37,22 @@ export interface LayoutScan {
   root: string;
   entries: SampleEntry[];
   /** Unpaired files (image without mask or the reverse), one problem per file. */
-  problems: Problem[];
+  problems: LayoutProblem[];
 }
 
 /** An entry backed by image files that sharp decodes. */
-export function imageFileEntry(init: { id: string; group: string; imageFile: string; maskFiles: string[]; meta?: Record<string, unknown> }): SampleEntry {
+export function imageFileEntry(init: { id: string; group: string; imageFile: string; maskFiles: string[]; roiFile?: string; fixedPartition?: SampleEntry['fixedPartition']; meta?: Record<string, unknown> }): SampleEntry {
+  const { roiFile } = init;
   return {
     ...init,
     readImage: () => decodeImageFile(init.imageFile),
     readMasks: () => Promise.all(init.maskFiles.map((f) => decodeImageFile(f))),
+    ...(roiFile ? { readRoi: () => decodeImageFile(roiFile) } : {}),
   };
 }
 
 /** Everything of a preprocessed Sample except its pixels, as the dataset reports it for `entry`. */
-export function sampleShell(entry: SampleEntry, channels: number, inputSize: readonly [number, number], originalSize: [number, number]): Omit<Sample, 'image' | 'mask'> {
+export function sampleShell(entry: SampleEntry, channels: number, inputSize: readonly [number, number], originalSize: [number, number]): Omit<Sample, 'image' | 'mask' | 'roi'> {
   return {
     id: entry.id,
     group: entry.group,

@@ -7,7 +7,11 @@ import type { SplitOptions } from './split-options';
 export interface SplitItem {
   id: string;
   group: string;
-  /** Layouts with an official partition (e.g. Synapse's test volumes) pin it; the split leaves such items alone. */
+  /**
+   * Layouts with an official partition (e.g. Synapse's test volumes, a folder source pinned to test) pin it: the
+   * item's whole group goes there, past ratios, lists and folds. Pinned to train, it still takes part in
+   * `labeledFraction`'s draw of unlabeled groups.
+   */
   fixedPartition?: Partition;
 }
 
@@ -15,6 +19,18 @@ export interface SplitResult {
   /** Indices into the item array, per partition, in item order. */
   partitions: Record<Partition, number[]>;
   problems: Problem[];
+}
+
+/** Every sample id or group the split's lists name (unreadable lists name nothing here; the split reports them). */
+export async function listedNames(split: SplitOptions, root: string): Promise<Set<string> | undefined> {
+  if (!split.lists) return undefined;
+  const out = new Set<string>();
+  for (const spec of Object.values(split.lists)) {
+    if (spec === undefined) continue;
+    const list = await readList(spec, root).catch(() => ({ names: [] as string[] }));
+    for (const name of list.names) out.add(name);
+  }
+  return out;
 }
 
 async function readList(spec: string | string[], root: string): Promise<{ names: string[]; file?: string }> {
@@ -34,21 +50,26 @@ export async function assignPartitions(items: readonly SplitItem[], split: Split
   const partitions: Record<Partition, number[]> = { train: [], val: [], test: [], unlabeled: [] };
   const problems: Problem[] = [];
   const groupOf = new Map<string, number[]>();
+  const pinned = new Map<string, Partition>();
   items.forEach((item, i) => {
-    if (item.fixedPartition) {
-      partitions[item.fixedPartition].push(i);
-      return;
-    }
     const members = groupOf.get(item.group) ?? [];
     members.push(i);
     groupOf.set(item.group, members);
+    if (!item.fixedPartition) return;
+    const before = pinned.get(item.group);
+    if (before && before !== item.fixedPartition) {
+      problems.push({ code: 'GF_DATA_INVALID', message: `group '${item.group}' is pinned to both '${before}' and '${item.fixedPartition}' (sample ${item.id})`, expected: 'one partition per group' });
+    } else pinned.set(item.group, item.fixedPartition);
   });
-  const groups = [...groupOf.keys()].sort(naturalCompare);
+  const allGroups = [...groupOf.keys()].sort(naturalCompare);
+  // Only unpinned groups are distributed; a pinned group takes its unpinned members along, so no group straddles.
+  const groups = allGroups.filter((g) => !pinned.has(g));
   const assigned = new Map<string, 'train' | 'val' | 'test'>();
   const expectNonEmpty = new Set<'train' | 'val' | 'test'>();
 
   if (split.lists) {
     const byId = new Map(items.map((it) => [it.id, it.group]));
+    const free = new Set(groups);
     for (const part of ['train', 'val', 'test'] as const) {
       const spec = split.lists[part];
       if (spec === undefined) continue;
@@ -64,7 +85,7 @@ export async function assignPartitions(items: readonly SplitItem[], split: Split
       for (const name of list.names) {
         const group = groupOf.has(name) ? name : byId.get(name);
         if (group === undefined || !groupOf.has(group)) unknown.push(name);
-        else assigned.set(group, part);
+        else if (free.has(group)) assigned.set(group, part);
       }
       if (unknown.length > 0) {
         problems.push({
@@ -94,11 +115,15 @@ export async function assignPartitions(items: readonly SplitItem[], split: Split
     }
   }
 
+  for (const [g, part] of pinned) {
+    if (part === 'unlabeled') partitions.unlabeled.push(...groupOf.get(g)!);
+    else assigned.set(g, part);
+  }
   // Labeled/unlabeled is decided per training group, with its own seeded draw so changing the fraction
   // does not reshuffle train/val/test.
-  const trainGroups = groups.filter((g) => assigned.get(g) === 'train');
+  const trainGroups = allGroups.filter((g) => assigned.get(g) === 'train');
   const keep = new Set(labeledRng(seed, 'labeled').shuffle([...trainGroups]).slice(0, Math.max(1, Math.round(split.labeledFraction * trainGroups.length))));
-  for (const g of groups) {
+  for (const g of allGroups) {
     const part = assigned.get(g);
     if (!part) continue;
     const target: Partition = part === 'train' && !keep.has(g) ? 'unlabeled' : part;

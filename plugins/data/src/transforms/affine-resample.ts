@@ -18,14 +18,16 @@ export type Interpolation = 'bilinear' | 'nearest';
 /**
  * Resample a sample's image and mask through the same geometric map so they stay aligned.
  * The image uses `interpolation`, the mask always nearest (class indices must not blend);
- * pixels mapped from outside the input become 0 in the image and background (0) in the mask.
- * Shapes are unchanged: image [H,W,C], mask [H,W].
+ * pixels mapped from outside the input become 0 in the image, background (0) in the mask and 0 (not counted) in the roi.
+ * Shapes are unchanged: image [H,W,C], mask and roi [H,W].
  */
 export function resampleSample(sample: Sample, m: InverseAffine, interpolation: Interpolation): Sample {
   const { height: h, width: w, channels: c } = sample;
   const image = new Float32Array(h * w * c);
   const srcMask = sample.mask;
   const mask = srcMask ? new Uint8Array(h * w) : undefined;
+  const srcRoi = sample.roi;
+  const roi = srcRoi ? new Uint8Array(h * w) : undefined;
   const src = sample.image;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -37,6 +39,7 @@ export function resampleSample(sample: Sample, m: InverseAffine, interpolation: 
       const ny = Math.floor(sy);
       const inside = nx >= 0 && ny >= 0 && nx < w && ny < h;
       if (mask && inside) mask[o] = srcMask![ny * w + nx]!;
+      if (roi && inside) roi[o] = srcRoi![ny * w + nx]!;
       if (interpolation === 'nearest') {
         if (inside) for (let k = 0; k < c; k++) image[o * c + k] = src[(ny * w + nx) * c + k]!;
         continue;
@@ -65,5 +68,5 @@ export function resampleSample(sample: Sample, m: InverseAffine, interpolation: 
       }
     }
   }
-  return { ...sample, image, ...(mask ? { mask } : {}) };
+  return { ...sample, image, ...(mask ? { mask } : {}), ...(roi ? { roi } : {}) };
 }

@@ -16,7 +16,7 @@ export const FLIP_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-/** Random mirror flips, the same for image [H,W,C] and mask [H,W]; shapes unchanged. */
+/** Random mirror flips, the same for image [H,W,C], mask and roi [H,W]; shapes unchanged. */
 export class FlipTransform implements SampleTransform {
   readonly name = 'flip';
   constructor(private readonly options: FlipOptions) {}
@@ -28,6 +28,7 @@ export class FlipTransform implements SampleTransform {
     const { height: h, width: w, channels: c } = sample;
     const image = new Float32Array(sample.image.length);
     const mask = sample.mask ? new Uint8Array(sample.mask.length) : undefined;
+    const roi = sample.roi ? new Uint8Array(sample.roi.length) : undefined;
     for (let y = 0; y < h; y++) {
       const sy = fy ? h - 1 - y : y;
       for (let x = 0; x < w; x++) {
@@ -36,8 +37,9 @@ export class FlipTransform implements SampleTransform {
         const o = y * w + x;
         for (let k = 0; k < c; k++) image[o * c + k] = sample.image[s * c + k]!;
         if (mask) mask[o] = sample.mask![s]!;
+        if (roi) roi[o] = sample.roi![s]!;
       }
     }
-    return { ...sample, image, ...(mask ? { mask } : {}) };
+    return { ...sample, image, ...(mask ? { mask } : {}), ...(roi ? { roi } : {}) };
   }
 }

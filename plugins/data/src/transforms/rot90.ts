@@ -12,7 +12,7 @@ export const ROT90_SCHEMA = {
 } as const;
 
 /**
- * Random rotation by k·90°, lossless, same for image [H,W,C] and mask [H,W].
+ * Random rotation by k·90°, lossless, same for image [H,W,C], mask and roi [H,W].
  * Non-square samples only take half turns, so the batch shape never changes.
  */
 export class Rot90Transform implements SampleTransform {
@@ -26,6 +26,7 @@ export class Rot90Transform implements SampleTransform {
     const { height: h, width: w, channels: c } = sample;
     const image = new Float32Array(sample.image.length);
     const mask = sample.mask ? new Uint8Array(sample.mask.length) : undefined;
+    const roi = sample.roi ? new Uint8Array(sample.roi.length) : undefined;
     for (let y = 0; y < h; y++) {
       for (let x = 0; x < w; x++) {
         // Output (x,y) reads the input pixel that a counter-clockwise quarter turn k times brings here.
@@ -38,8 +39,9 @@ export class Rot90Transform implements SampleTransform {
         const o = y * w + x;
         for (let ch = 0; ch < c; ch++) image[o * c + ch] = sample.image[s * c + ch]!;
         if (mask) mask[o] = sample.mask![s]!;
+        if (roi) roi[o] = sample.roi![s]!;
       }
     }
-    return { ...sample, image, ...(mask ? { mask } : {}) };
+    return { ...sample, image, ...(mask ? { mask } : {}), ...(roi ? { roi } : {}) };
   }
 }
