@@ -7,7 +7,8 @@ import * as tf from '@tensorflow/tfjs';
  * Method (TensorFlow's atrous trick): a stride-1 convolution with dilation d equals
  * spaceToBatch(x padded, d) → undilated valid conv → batchToSpace. Its gradient is therefore the
  * undilated gradient kernels (Conv2DBackpropInput/Filter, or the depthwise pair) applied per phase, with
- * spaceToBatch / batchToSpace swapped. Every kernel used exists on cpu, and on wasm once GraphFlow's
+ * spaceToBatch / batchToSpace swapped (the input gradient uses a native dilated convolution instead where it
+ * can: dilatedInputGradientNative). Every kernel used exists on cpu, and on wasm once GraphFlow's
  * kernels are registered, so this works on every backend. Undilated calls keep tfjs's original gradient.
  */
 
@@ -39,6 +40,10 @@ export function dilatedConvGradient(kind: ConvKind, wrt: Wrt, x: tf.Tensor4D, fi
   );
   const { top, bottom, left, right } = info.padInfo;
   const [n, h, w, c] = x.shape;
+  if (wrt === 'x') {
+    const native = dilatedInputGradientNative(kind, filter, dy, [dh, dw], [top, bottom, left, right]);
+    if (native) return native;
+  }
   // Extra rows/cols so every phase has the same length; their outputs are cropped away again.
   const extraH = (dh - ((h + top + bottom) % dh)) % dh;
   const extraW = (dw - ((w + left + right) % dw)) % dw;
@@ -63,6 +68,30 @@ export function dilatedConvGradient(kind: ConvKind, wrt: Wrt, x: tf.Tensor4D, fi
       } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
     const dxPadded = tf.batchToSpaceND(dPhases, blocks, noCrop) as tf.Tensor4D;
     return tf.slice(dxPadded, [0, top, left, 0], [n, h, w, c]);
+  });
+}
+
+/**
+ * dx of a stride-1 dilated convolution as ONE dilated convolution of dy with the filter rotated 180° (and,
+ * for conv2d, its in/out channels swapped), padded by (k−1)·d − pad on each side: backends with native
+ * dilation (XNNPACK on wasm) then skip the spaceToBatch / batchToSpace copies, which were 31 % of an
+ * ERFNet training step on wasm. Returns null when the padding would be negative or a depthwise filter has
+ * a channel multiplier > 1 (no single depthwise conv expresses that dx); the phase method runs instead.
+ */
+function dilatedInputGradientNative(
+  kind: ConvKind, filter: tf.Tensor4D, dy: tf.Tensor4D, [dh, dw]: [number, number], [top, bottom, left, right]: number[],
+): tf.Tensor4D | null {
+  const [kh, kw, , m] = filter.shape;
+  const eh = (kh - 1) * dh;
+  const ew = (kw - 1) * dw;
+  const pads = [eh - top!, eh - bottom!, ew - left!, ew - right!];
+  if (pads.some((p) => p < 0) || (kind === 'depthwise' && m !== 1)) return null;
+  const padding: tf.backend_util.ExplicitPadding = [[0, 0], [pads[0]!, pads[1]!], [pads[2]!, pads[3]!], [0, 0]];
+  return tf.tidy(() => {
+    const rotated = tf.reverse(filter, [0, 1]) as tf.Tensor4D;
+    return kind === 'conv2d'
+      ? tf.conv2d(dy, tf.transpose(rotated, [0, 1, 3, 2]) as tf.Tensor4D, 1, padding, 'NHWC', [dh, dw])
+      : tf.depthwiseConv2d(dy, rotated, 1, padding, 'NHWC', [dh, dw]);
   });
 }
 

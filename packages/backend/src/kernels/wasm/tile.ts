@@ -37,6 +37,8 @@ export function makeTileWasm(fallback: tf.KernelConfig | undefined): tf.KernelCo
   return {
     kernelName: tf.Tile,
     backendName: 'wasm',
+    // tfjs binds a wasm kernel's native function in setupFunc when the backend starts: the fallback needs it.
+    ...(fallback?.setupFunc ? { setupFunc: fallback.setupFunc } : {}),
     kernelFunc: (args: KernelArgs) => {
       const x = args.inputs['x']!;
       const reps = (args.attrs as { reps: number[] }).reps;

@@ -7,6 +7,9 @@ import { depthwiseConv2dBackpropFilterWasm } from './depthwise-conv2d-backprop-f
 import { depthwiseConv2dBackpropInputWasm } from './depthwise-conv2d-backprop-input';
 import { einsumWasm } from './einsum';
 import { makeTileWasm } from './tile';
+import { makeChannelBroadcastBinaryWasm } from './channel-broadcast-binary';
+import { makeLeadingAxesReductionWasm } from './leading-axes-reduction';
+import { makeSimdUnaryWasm } from './simd-unary';
 import { unsortedSegmentSumWasm } from './unsorted-segment-sum';
 import { registerGraphFlowGradients } from '../../gradients/graphflow-gradients';
 
@@ -26,7 +29,28 @@ export const WASM_TRAINING_KERNELS: readonly tf.KernelConfig[] = [
  * Kernels wasm HAS but implements outside XNNPACK, so slowly that they dominate a training step; GraphFlow
  * replaces them with faster compositions (measured in BENCHMARKS.md).
  */
-export const WASM_FASTER_KERNELS: readonly tf.KernelConfig[] = [conv2dBackpropInputWasm, makeTileWasm(tf.getKernel(tf.Tile, 'wasm'))];
+const original = (name: string) => tf.getKernel(name, 'wasm');
+export const WASM_FASTER_KERNELS: readonly tf.KernelConfig[] = [
+  conv2dBackpropInputWasm,
+  makeTileWasm(original(tf.Tile)),
+  // Per-channel broadcasts, leading-axis reductions and unary ops on the heap with wasm SIMD (simd-module.ts).
+  makeChannelBroadcastBinaryWasm(tf.Add, 'add', original(tf.Add)),
+  makeChannelBroadcastBinaryWasm(tf.Sub, 'sub', original(tf.Sub)),
+  makeChannelBroadcastBinaryWasm(tf.Multiply, 'mul', original(tf.Multiply)),
+  makeChannelBroadcastBinaryWasm(tf.RealDiv, 'div', original(tf.RealDiv)),
+  makeChannelBroadcastBinaryWasm(tf.Maximum, 'max', original(tf.Maximum)),
+  makeChannelBroadcastBinaryWasm(tf.Minimum, 'min', original(tf.Minimum)),
+  makeChannelBroadcastBinaryWasm(tf.SquaredDifference, 'sqdiff', original(tf.SquaredDifference)),
+  makeLeadingAxesReductionWasm(tf.Sum, 'sum', original(tf.Sum)),
+  makeLeadingAxesReductionWasm(tf.Mean, 'mean', original(tf.Mean)),
+  makeLeadingAxesReductionWasm(tf.Max, 'max', original(tf.Max)),
+  makeSimdUnaryWasm(tf.Square, 'square', original(tf.Square)),
+  makeSimdUnaryWasm(tf.Neg, 'neg', original(tf.Neg)),
+  makeSimdUnaryWasm(tf.Relu, 'relu', original(tf.Relu)),
+];
+
+/** tfjs's own kernels that a faster one replaced, to put back with `faster: false`. */
+const replacedOriginals = new Map<string, tf.KernelConfig>();
 
 function installKernels(options: { override?: boolean; faster?: boolean }): string[] {
   const added: string[] = [];
@@ -39,7 +63,28 @@ function installKernels(options: { override?: boolean; faster?: boolean }): stri
     added.push(config.kernelName);
   };
   for (const config of WASM_TRAINING_KERNELS) install(config, options.override === true);
-  if (options.faster !== false) for (const config of WASM_FASTER_KERNELS) install(config, true);
+  if (options.faster !== false) {
+    for (const config of WASM_FASTER_KERNELS) {
+      const existing = tf.getKernel(config.kernelName, config.backendName);
+      if (existing && existing.kernelFunc !== config.kernelFunc && !WASM_FASTER_KERNELS.some((k) => k.kernelFunc === existing.kernelFunc)) {
+        replacedOriginals.set(config.kernelName, existing);
+      }
+      install(config, true);
+    }
+  } else {
+    // Put tfjs's kernels back where a faster one is installed (so on/off can be compared in one process).
+    for (const config of WASM_FASTER_KERNELS) {
+      const orig = replacedOriginals.get(config.kernelName);
+      const existing = tf.getKernel(config.kernelName, config.backendName);
+      if (orig && existing?.kernelFunc === config.kernelFunc) {
+        install(orig, true);
+        // tfjs runs a kernel's setupFunc only for kernels registered when the backend starts; ours stood
+        // there, so bind the original's wasm function now (tf.engine().registry has started backends only).
+        const started = (tf.engine().registry as Record<string, tf.KernelBackend | undefined>)['wasm'];
+        if (started && orig.setupFunc) orig.setupFunc(started);
+      }
+    }
+  }
   return added;
 }
 
@@ -47,7 +92,7 @@ function installKernels(options: { override?: boolean; faster?: boolean }): stri
  * Registers GraphFlow's wasm training kernels and faster replacements (idempotent), plus GraphFlow's
  * gradient overrides. A missing kernel that tfjs already provides for wasm is left alone unless `override`
  * is set, so a newer tfjs that ships its own wins; the faster replacements always replace (pass
- * `faster: false` to keep tfjs's). Returns the kernel names registered by this call.
+ * `faster: false` to keep, or put back, tfjs's). Returns the kernel names registered by this call.
  */
 export function registerWasmTrainingKernels(options: { override?: boolean; faster?: boolean } = {}): string[] {
   registerGraphFlowGradients();
