@@ -9,6 +9,7 @@ import {
   type LossTerm,
   type Rng,
 } from '@graphflow/core';
+import { maskMaps } from '../util/roi';
 import { componentRng } from '../util/seed';
 import { stopGradient } from '../util/stop-gradient';
 import { Discriminator } from './discriminator';
@@ -27,6 +28,15 @@ function discriminatorInput(probs: tf.Tensor4D, images: tf.Tensor4D, withImage: 
   return withImage ? tf.concat([probs, images], 3) : probs;
 }
 
+/** Discriminator scores of one `adversary.loss` call, read back for diagnostics (accuracy, mean scores). */
+export interface AdversaryScores {
+  teacher: Float32Array;
+  student: Float32Array;
+}
+
+/** The adversary side with its diagnostics hook: `takeScores` returns (and forgets) the scores of the calls since the last take. */
+export type AdversaryWithScores = AdversaryStep & { takeScores(): AdversaryScores[] };
+
 /**
  * Adversarial distillation on the predictions (as in Liu et al. 2019's holistic loss): the student's softmax maps are
  * "fake", the teacher's "real". The term's compute() is the generator loss; `adversary` is the discriminator side,
@@ -35,13 +45,19 @@ function discriminatorInput(probs: tf.Tensor4D, images: tf.Tensor4D, withImage: 
 export class AdversarialLoss implements LossTerm {
   readonly id = 'adversarial';
   private discriminator: Discriminator | undefined;
-  readonly adversary: AdversaryStep;
+  readonly adversary: AdversaryWithScores;
+  private scores: AdversaryScores[] = [];
 
   constructor(private readonly options: AdversarialOptions, private readonly rng: Rng) {
     this.adversary = {
       updateRatio: options.updateRatio,
       trainableVariables: () => this.net().variables(),
       loss: (inputs) => this.discriminatorLoss(inputs.images, inputs.studentProbs, inputs.teacherProbs),
+      takeScores: () => {
+        const taken = this.scores;
+        this.scores = [];
+        return taken;
+      },
     };
   }
 
@@ -60,10 +76,13 @@ export class AdversarialLoss implements LossTerm {
     this.discriminator = new Discriminator(inChannels, this.options.widths, this.options.spectralNorm, this.rng);
   }
 
-  /** Generator loss −mean D(student probs) (both objectives): gradients reach the student, not the discriminator's update. */
+  /**
+   * Generator loss −mean D(student probs) (both objectives): gradients reach the student, not the discriminator's update.
+   * Probabilities outside the batch's roi are zeroed (the stage does the same to the maps the discriminator trains on).
+   */
   compute(inputs: LossInputs): tf.Scalar {
     return tf.tidy(() => {
-      const fake = discriminatorInput(tf.softmax(inputs.student.logits, -1) as tf.Tensor4D, inputs.images, this.options.withImage);
+      const fake = discriminatorInput(maskMaps(tf.softmax(inputs.student.logits, -1) as tf.Tensor4D, inputs.roi), inputs.images, this.options.withImage);
       return tf.neg(tf.mean(this.net().score(fake))) as tf.Scalar;
     });
   }
@@ -82,6 +101,9 @@ export class AdversarialLoss implements LossTerm {
       const realProbs = stopGradient(teacherProbs);
       const real = d.score(discriminatorInput(realProbs, images, this.options.withImage), true);
       const fake = d.score(discriminatorInput(fakeProbs, images, this.options.withImage));
+      // Read back for diagnostics (N numbers per side, from this very forward): accuracy and mean scores.
+      this.scores.push({ teacher: Float32Array.from(real.dataSync()), student: Float32Array.from(fake.dataSync()) });
+      if (this.scores.length > 16) this.scores.shift();
       if (this.options.objective === 'hinge') {
         return tf.add(tf.mean(tf.relu(tf.sub(1, real))), tf.mean(tf.relu(tf.add(1, fake)))) as tf.Scalar;
       }
@@ -124,6 +146,14 @@ export const adversarialComponent = defineComponent<AdversarialOptions, LossTerm
     'et al. advise no normalisation inside D besides the penalty.',
     'Sources: Goodfellow et al. 2014; Gulrajani et al., "Improved Training of Wasserstein GANs", 2017; Miyato et al., "Spectral',
     'Normalization for GANs", ICLR 2018; Liu et al., "Structured Knowledge Distillation for Semantic Segmentation", CVPR 2019.',
+    '',
+    'Region of interest: x_S and x_T are zeroed outside the batch\'s `roi` (in L_G here, and by the stage for L_D).',
+    'Diagnostics: each discriminator update logs `<term>/accuracy` = ½·(share of teacher maps with D > 0 + share of student maps',
+    'with D < 0), 0.5 = chance, and the mean scores `<term>/scoreTeacher`, `<term>/scoreStudent`, from that update\'s own forward.',
+    'A hinge loss stuck at 2.00 with accuracy 0.5 means D(x_T) ≈ D(x_S) inside the margin: nothing is transferred. With spectral',
+    'normalisation every layer has gain ≤ 1 (typically ~0.3 for random inputs, ~0.04 for the 3×3 → 1 score conv), so scores start',
+    'at |D| ≈ 0.03 and D must learn before the margin is reached; at lr 1e-4 (the stage\'s former default) a quickstart-sized run',
+    'never got there. `stage/distill` now defaults its `adversaryOptimizer` to Adam lr 2e-3, β1 0.5.',
   ].join('\n'),
   schema: {
     type: 'object',

@@ -64,6 +64,7 @@ export const attentionTransferComponent = defineComponent<AttentionTransferOptio
     '**Formula.** Q(F) = mean_c |F_c|^p [N,h,w]; pooled to the smaller grid of each pair, flattened, L2-normalised per image: Q̂.',
     'L = β/2 · Σ_j mean_{n,i} (Q̂_S,j − Q̂_T,j)². Channel counts may differ (Q is channel-free).',
     'Source: Zagoruyko, Komodakis, "Paying More Attention to Attention: Improving the Performance of CNNs via Attention Transfer", ICLR 2017.',
+    '', "Region of interest: not applied. Attention maps are normalised over the whole pooled feature map, whose positions mix pixels inside and outside the batch's `roi`; pixels outside it still shape the maps.",
   ].join('\n'),
   schema: {
     type: 'object',

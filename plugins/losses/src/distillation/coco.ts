@@ -63,6 +63,7 @@ export const cocoComponent = defineComponent<CocoOptions, LossTerm>({
     'Source idea: Zou et al., "CoCo DistillNet: a Cross-layer Correlation Distillation Network for Pathological Gastric Cancer',
     'Segmentation", BIBM 2021. Its exact criterion is not reproduced here; this is our documented formulation of cross-layer',
     'spatial/channel correlation transfer.',
+    '', "Region of interest: not applied (a feature-level term; its correlations pool over whole feature maps, so the batch's `roi` cannot pick pixels).",
   ].join('\n'),
   schema: {
     type: 'object',

@@ -87,6 +87,7 @@ export const factorTransferComponent = defineComponent<FactorTransferOptions, Lo
     'conv3×3 + LeakyReLU(0.1) × translatorDepth). Both pooled to the smaller grid, flattened and L2-normalised per image:',
     'L = mean_n ‖F̂_S − F̂_T‖_p with p = 1 (paper) or 2. Train the paraphraser first (module/paraphraser in its own stage).',
     'Source: Kim, Park, Kwak, "Paraphrasing Complex Network: Network Compression via Factor Transfer", NeurIPS 2018.',
+    '', "Region of interest: not applied (a feature-level term on whole factor maps; the batch's `roi` is ignored).",
   ].join('\n'),
   schema: {
     type: 'object',

@@ -52,6 +52,7 @@ export const fspComponent = defineComponent<MultiTapOptions, LossTerm>({
     'L = Σ_l mean (G_S(l,l+1) − G_T(l,l+1))². When a student tap has a different channel count from its teacher tap, a trainable',
     'linear 1×1 projection (the term\'s variables) maps it to the teacher\'s count first, as FSP needs equal matrix shapes.',
     'Source: Yim, Joo, Bae, Kim, "A Gift from Knowledge Distillation: Fast Optimization, Network Minimization and Transfer Learning", CVPR 2017.',
+    '', "Region of interest: not applied. The FSP matrix is a spatial mean over whole feature maps, so pixels outside the batch's `roi` contribute.",
   ].join('\n'),
   schema: { type: 'object', additionalProperties: false, properties: multiTapSchema() },
   rules: projectedTapPairsRules,

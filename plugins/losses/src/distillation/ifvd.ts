@@ -61,6 +61,7 @@ export const ifvdComponent = defineComponent<SingleTapOptions, LossTerm>({
     'p_k = mean of f_i over pixels with y_i = k. IFV map M_i = cos(f_i, p_{y_i}). L = mean_{n,i} (M^S_i − M^T_i)².',
     'Needs labels; channel counts may differ.',
     'Source: Wang, Zhou, Chen, Zhou, Chen, "Intra-class Feature Variation Distillation for Semantic Segmentation", ECCV 2020.',
+    '', "Region of interest: not applied (class prototypes are pooled over downsampled feature maps; the batch's `roi` is ignored).",
   ].join('\n'),
   schema: { type: 'object', additionalProperties: false, properties: { ...singleTapSchema } },
   create: (options) => new IfvdLoss(options),

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defineComponent, type LossInputs, type LossRequirements, type LossTerm } from '@graphflow/core';
 import { StatelessTerm } from '../util/base-term';
 import { stopGradient } from '../util/stop-gradient';
+import { roiMean } from '../util/roi';
 
 export interface KdOptions {
   temperature: number;
@@ -10,14 +11,14 @@ export interface KdOptions {
 /**
  * Pixel-wise KL(p_T^τ ‖ p_S^τ) of temperature-softened class distributions, summed over classes, averaged
  * over pixels and batch, scaled by τ² (so gradient magnitudes do not shrink as τ grows; Hinton et al. 2015).
- * Logits [N,H,W,K]; the teacher's logits are treated as constants.
+ * Logits [N,H,W,K]; the teacher's logits are treated as constants. With `roi` [N,H,W], the mean runs over counted pixels.
  */
-export function pixelKd(studentLogits: tf.Tensor4D, teacherLogits: tf.Tensor4D, temperature: number): tf.Scalar {
+export function pixelKd(studentLogits: tf.Tensor4D, teacherLogits: tf.Tensor4D, temperature: number, roi?: tf.Tensor3D): tf.Scalar {
   return tf.tidy(() => {
     const logPs = tf.logSoftmax(tf.div(studentLogits, temperature), -1);
     const logPt = tf.logSoftmax(tf.div(stopGradient(teacherLogits), temperature), -1);
     const kl = tf.sum(tf.mul(tf.exp(logPt), tf.sub(logPt, logPs)), -1);
-    return tf.mul(tf.mean(kl), temperature * temperature) as tf.Scalar;
+    return tf.mul(roiMean(kl as tf.Tensor3D, roi), temperature * temperature) as tf.Scalar;
   });
 }
 
@@ -30,7 +31,7 @@ export class KdLoss extends StatelessTerm implements LossTerm {
   }
   compute(inputs: LossInputs): tf.Scalar {
     if (!inputs.teacher) throw new Error(`loss/${this.id} needs the teacher's output`);
-    return pixelKd(inputs.student.logits, inputs.teacher.logits, this.options.temperature);
+    return pixelKd(inputs.student.logits, inputs.teacher.logits, this.options.temperature, inputs.roi);
   }
 }
 
@@ -39,7 +40,8 @@ export const kdComponent = defineComponent<KdOptions, LossTerm>({
   name: 'kd',
   description: 'Logit distillation: pixel-wise KL divergence of temperature-softened class distributions, ×T².',
   docs: [
-    '**Formula.** p^τ = softmax(z/τ). L = τ² · mean_{n,h,w} Σ_k p_T^τ[k]·(log p_T^τ[k] − log p_S^τ[k]).',
+    '**Formula.** p^τ = softmax(z/τ). L = τ² · mean_{n,h,w} Σ_k p_T^τ[k]·(log p_T^τ[k] − log p_S^τ[k]); with a region of interest',
+    '(the batch\'s `roi`), the mean runs over its counted pixels only.',
     'Source: Hinton, Vinyals, Dean, "Distilling the Knowledge in a Neural Network" (2015), applied per pixel.',
     '',
     'Inputs: student and teacher logits [N,H,W,K] at the same resolution. Needs a teacher, no labels.',

@@ -54,6 +54,7 @@ export const skdPairComponent = defineComponent<SkdPairOptions, LossTerm>({
     '**Formula.** Pool the tap to grid×grid nodes f_i; a_ij = f_iᵀf_j / (‖f_i‖‖f_j‖). L = (1/(N·g⁴)) Σ_n Σ_ij (a^S_ij − a^T_ij)².',
     'Channel counts and resolutions of the two taps may differ.',
     'Source: Liu, Chen, Liu, Qin, Luo, Wang, "Structured Knowledge Distillation for Semantic Segmentation", CVPR 2019.',
+    '', "Region of interest: not applied. Pairwise affinities are between pooled feature nodes that mix pixels inside and outside the batch's `roi`.",
   ].join('\n'),
   schema: {
     type: 'object',

@@ -11,7 +11,8 @@ export const skdPixelComponent = defineComponent<KdOptions, LossTerm>({
   name: 'skd-pixel',
   description: 'Structured KD, pixel-wise: per-pixel KL(p_T ‖ p_S) at temperature 1 (Liu et al., CVPR 2019).',
   docs: [
-    '**Formula.** L = τ²·(1/(N·H·W)) Σ_i KL(softmax(z_T,i/τ) ‖ softmax(z_S,i/τ)), τ = 1 by default.',
+    '**Formula.** L = τ²·(1/(N·H·W)) Σ_i KL(softmax(z_T,i/τ) ‖ softmax(z_S,i/τ)), τ = 1 by default; with a region of interest',
+    '(the batch\'s `roi`) the mean runs over counted pixels only.',
     'Source: Liu, Chen, Liu, Qin, Luo, Wang, "Structured Knowledge Distillation for Semantic Segmentation", CVPR 2019.',
     '',
     'Inputs: student and teacher logits [N,H,W,K]. Needs a teacher.',

@@ -131,6 +131,12 @@ export const GRAPH_FLOW_DOCS = [
   '(within 10× either way; the test prints the values).',
   'Source: Zou et al., "Graph Flow: Cross-Layer Graph Flow Distillation for Dual Efficient Medical Image',
   'Segmentation", IEEE Transactions on Medical Imaging, 2023. The official criterion code is unpublished; this is our formulation of the paper\'s description.',
+  '',
+  'Region of interest: not applied. Vertices are whole channel maps pooled to grid×grid and L2-normalised, so each grid cell mixes',
+  'pixels inside and outside the batch\'s `roi`; masking the features would change what the teacher\'s salience means. Use the',
+  'per-pixel terms (loss/kd, loss/dice-ce) for ROI-restricted supervision.',
+  'Diagnostics: the stage logs the weighted parts separately as `graph-flow/vertex` (λ_v·vertex distance) and `graph-flow/edge`',
+  '(λ_e·edge distance); their sum is the term.',
 ].join('\n');
 
 export const graphFlowComponent = defineComponent<GraphFlowOptions, LossTerm>({

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineComponent, GraphFlowError, type LossInputs, type LossRequirements, type LossTerm } from '@graphflow/core';
 import { StatelessTerm } from '../util/base-term';
+import { roiMean } from '../util/roi';
 
 export interface CrossEntropyOptions {
   /** Per-class weights (length K) or null for unweighted. */
@@ -10,16 +11,18 @@ export interface CrossEntropyOptions {
 /**
  * Pixel-wise cross-entropy of logits [N,H,W,K] against labels [N,H,W] int32.
  * Weighted form: Σ_i w_{y_i}·(−log p_i[y_i]) / Σ_i w_{y_i} (the weighted mean PyTorch uses), so the
- * scale stays comparable whatever the weights.
+ * scale stays comparable whatever the weights. With `roi` [N,H,W] (1 = pixel counts), pixels outside it get weight 0,
+ * so the result equals the loss over the counted pixels only.
  */
-export function crossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D, classWeights: readonly number[] | null): tf.Scalar {
+export function crossEntropy(logits: tf.Tensor4D, labels: tf.Tensor3D, classWeights: readonly number[] | null, roi?: tf.Tensor3D): tf.Scalar {
   return tf.tidy(() => {
     const k = logits.shape[3];
     const logProbs = tf.logSoftmax(logits, -1);
     const oneHot = tf.oneHot(tf.cast(labels, 'int32'), k).toFloat();
     const nll = tf.neg(tf.sum(tf.mul(oneHot, logProbs), -1));
-    if (!classWeights) return tf.mean(nll) as tf.Scalar;
-    const pixelWeights = tf.sum(tf.mul(oneHot, tf.tensor1d([...classWeights])), -1);
+    if (!classWeights) return roiMean(nll as tf.Tensor3D, roi);
+    let pixelWeights = tf.sum(tf.mul(oneHot, tf.tensor1d([...classWeights])), -1);
+    if (roi) pixelWeights = tf.mul(pixelWeights, roi);
     return tf.div(tf.sum(tf.mul(nll, pixelWeights)), tf.maximum(tf.sum(pixelWeights), 1e-12)) as tf.Scalar;
   });
 }
@@ -35,7 +38,7 @@ export class CrossEntropyLoss extends StatelessTerm implements LossTerm {
     checkWeightCount(this.options.classWeights, ctx.numClasses);
   }
   compute(inputs: LossInputs): tf.Scalar {
-    return crossEntropy(inputs.student.logits, requireLabels(inputs, 'ce'), this.options.classWeights);
+    return crossEntropy(inputs.student.logits, requireLabels(inputs, 'ce'), this.options.classWeights, inputs.roi);
   }
 }
 
@@ -68,6 +71,7 @@ export const crossEntropyComponent = defineComponent<CrossEntropyOptions, LossTe
   description: 'Pixel-wise cross-entropy, optionally class-weighted.',
   docs: [
     '**Formula.** L = Σ_i w_{y_i}·(−log softmax(z_i)[y_i]) / Σ_i w_{y_i} over all pixels i of the batch; with no class weights, w ≡ 1 (plain mean).',
+    'With a region of interest (the batch\'s `roi`: field of view, ignore label) only counted pixels enter both sums.',
     '',
     'Inputs: student logits [N,H,W,K], labels [N,H,W] int32. Needs labels (skipped on unlabeled batches).',
   ].join('\n'),

@@ -30,8 +30,8 @@ export class DiceCeLoss extends StatelessTerm implements LossTerm {
     const labels = requireLabels(inputs, 'dice-ce');
     return tf.tidy(() =>
       tf.add(
-        tf.mul(crossEntropy(inputs.student.logits, labels, this.options.classWeights), this.options.ceWeight),
-        tf.mul(softDice(inputs.student.logits, labels, this.options), this.options.diceWeight),
+        tf.mul(crossEntropy(inputs.student.logits, labels, this.options.classWeights, inputs.roi), this.options.ceWeight),
+        tf.mul(softDice(inputs.student.logits, labels, this.options, inputs.roi), this.options.diceWeight),
       ) as tf.Scalar,
     );
   }
@@ -42,7 +42,8 @@ export const diceCeComponent = defineComponent<DiceCeOptions, LossTerm>({
   name: 'dice-ce',
   description: 'Weighted sum of cross-entropy and soft Dice.',
   docs: [
-    '**Formula.** L = ceWeight·CE(z, y) + diceWeight·(1 − mean_k D_k), with CE and D_k as in `loss/ce` and `loss/dice`.',
+    '**Formula.** L = ceWeight·CE(z, y) + diceWeight·(1 − mean_k D_k), with CE and D_k as in `loss/ce` and `loss/dice`',
+    '(both over the batch\'s region of interest only, when it has one).',
     '',
     'Inputs: student logits [N,H,W,K], labels [N,H,W] int32. Needs labels.',
   ].join('\n'),
