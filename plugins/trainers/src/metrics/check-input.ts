@@ -6,6 +6,9 @@ export function checkMetricInput(input: MetricInput): number {
   if (input.prediction.length !== total || input.target.length !== total) {
     throw new RangeError(`metric input: prediction ${input.prediction.length} / target ${input.target.length} elements, shape [${input.shape.join(', ')}] needs ${total}`);
   }
+  if (input.roi && input.roi.length !== total) {
+    throw new RangeError(`metric input: roi has ${input.roi.length} elements, shape [${input.shape.join(', ')}] needs ${total}`);
+  }
   if (input.spacing && input.spacing.length !== input.shape.length) {
     throw new RangeError(`metric input: spacing has ${input.spacing.length} axes, shape has ${input.shape.length}`);
   }

@@ -4,7 +4,7 @@ import { foregroundMean } from './foreground-mean';
 import { overlapCounts } from './overlap-counts';
 
 /**
- * Dice = 2|P∩G| / (|P| + |G|) per class. A class absent from both prediction and target is NaN
+ * Dice = 2|P∩G| / (|P| + |G|) per class, over the elements inside `roi` when given. A class absent from both prediction and target is NaN
  * (undefined, left out of means); absent from exactly one it is 0.
  */
 export class DiceMetric implements Metric {

@@ -1,4 +1,5 @@
 import type { Metric, MetricInput, MetricValue } from '@graphflow/core';
+import { cropToUnion } from './bounding-box';
 import { checkMetricInput } from './check-input';
 import { classMask, countOnes } from './class-mask';
 import { euclideanDistanceTransform } from './euclidean-distance-transform';
@@ -18,6 +19,9 @@ import { surfaceOf } from './surface';
  * Empty masks: class absent from both → NaN (undefined, excluded from means, like Dice);
  * absent from exactly one → the diagonal of the image extent (the largest distance the image allows), a finite
  * worst case so means over cases stay usable while a missed or hallucinated organ is still penalized maximally.
+ *
+ * Region of interest: outside `roi`, prediction and target are both set to background before surfaces are extracted,
+ * so nothing predicted there counts and the ROI's own border is no surface of any foreground class.
  */
 export class Hd95Metric implements Metric {
   readonly name: string;
@@ -29,30 +33,50 @@ export class Hd95Metric implements Metric {
 
   compute(input: MetricInput): MetricValue {
     checkMetricInput(input);
+    const masked = outsideRoiAsBackground(input);
     const perClass: number[] = [];
-    for (let c = 0; c < input.numClasses; c++) perClass.push(this.classDistance(input, c));
+    for (let c = 0; c < input.numClasses; c++) perClass.push(this.classDistance(masked, c));
     return { perClass, mean: foregroundMean(perClass) };
   }
 
   /** HD for one class. */
-  classDistance(input: MetricInput, cls: number): number {
+  classDistance(unmasked: MetricInput, cls: number): number {
+    const input = outsideRoiAsBackground(unmasked);
     const pred = classMask(input.prediction, cls);
     const gt = classMask(input.target, cls);
     const np = countOnes(pred);
     const ng = countOnes(gt);
     if (np === 0 && ng === 0) return NaN;
     if (np === 0 || ng === 0) return extentDiagonal(input.shape, input.spacing);
-    const predSurface = surfaceOf(pred, input.shape);
-    const gtSurface = surfaceOf(gt, input.shape);
-    const toGt = euclideanDistanceTransform(gtSurface, input.shape, input.spacing);
-    const toPred = euclideanDistanceTransform(predSurface, input.shape, input.spacing);
-    const distances: number[] = [];
-    for (let i = 0; i < pred.length; i++) {
-      if (predSurface[i]) distances.push(toGt[i]!);
-      if (gtSurface[i]) distances.push(toPred[i]!);
+    const box = cropToUnion(pred, gt, input.shape)!;
+    const predSurface = surfaceOf(box.a, box.shape);
+    const gtSurface = surfaceOf(box.b, box.shape);
+    const toGt = euclideanDistanceTransform(gtSurface, box.shape, input.spacing);
+    const toPred = euclideanDistanceTransform(predSurface, box.shape, input.spacing);
+    const distances = new Float64Array(countOnes(predSurface) + countOnes(gtSurface));
+    let n = 0;
+    for (let i = 0; i < predSurface.length; i++) {
+      if (predSurface[i]) distances[n++] = toGt[i]!;
+      if (gtSurface[i]) distances[n++] = toPred[i]!;
     }
     return percentile(distances, this.q);
   }
+}
+
+/** The input with prediction and target set to background (0) wherever `roi` is 0; the input itself without a roi. */
+export function outsideRoiAsBackground(input: MetricInput): MetricInput {
+  const { roi } = input;
+  if (!roi) return input;
+  const prediction = Uint8Array.from(input.prediction);
+  const target = Uint8Array.from(input.target);
+  for (let i = 0; i < roi.length; i++) {
+    if (roi[i] === 0) {
+      prediction[i] = 0;
+      target[i] = 0;
+    }
+  }
+  const { roi: _dropped, ...rest } = input;
+  return { ...rest, prediction, target };
 }
 
 export function extentDiagonal(shape: readonly number[], spacing?: readonly number[]): number {

@@ -3,7 +3,7 @@ import { checkMetricInput } from './check-input';
 import { foregroundMean } from './foreground-mean';
 import { overlapCounts } from './overlap-counts';
 
-/** IoU (Jaccard) = |P∩G| / |P∪G| per class; NaN when the class is absent from both. Its mean is the paper's mIoU. */
+/** IoU (Jaccard) = |P∩G| / |P∪G| per class over the elements inside `roi` when given; NaN when the class is absent from both. Its mean is the paper's mIoU. */
 export class IouMetric implements Metric {
   readonly name = 'iou';
   readonly higherIsBetter = true;

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { Sample, SegmentationModel } from '@graphflow/core';
-import { predictSamples } from '../evaluation/predict-batch';
+import { inferClasses, inferenceGroups } from '../inference/infer-samples';
+import { resolveInference, type InferenceOptions } from '../inference/inference-options';
 import { renderOverlay, writeMaskPng } from '../figures/overlay';
 
 export interface PredictOptions {
@@ -10,6 +11,13 @@ export interface PredictOptions {
   overlays?: boolean;
   /** Mask PNG values: class indices (exact, default) or spread over 0–255 for viewing. */
   scaledMasks?: boolean;
+  /** Whole-image or tiled inference (default `auto`). */
+  inference?: InferenceOptions;
+  /**
+   * The size the model was trained on (the data's `inputSize`): the default tile, and what `auto` compares images with.
+   * Absent: `auto` runs every image whole, and sliding window needs `inference.tile`.
+   */
+  trainingSize?: readonly [number, number];
 }
 
 export interface PredictedFile {
@@ -20,15 +28,15 @@ export interface PredictedFile {
 
 /**
  * Predicts class maps for samples and writes `<id>.mask.png` (8-bit, pixel = class index) and optionally an overlay.
- * Samples are processed in batches of equal size; the model runs in inference mode.
+ * Samples are processed in batches of equal size, or tiled (see `inference`); the model runs in inference mode.
  */
 export async function predictImages(model: SegmentationModel, samples: Iterable<Sample> | AsyncIterable<Sample>, options: PredictOptions): Promise<PredictedFile[]> {
   const batchSize = options.batchSize ?? 4;
+  const inference = resolveInference(options.inference, options.trainingSize);
   const written: PredictedFile[] = [];
-  let pending: Sample[] = [];
-  const flush = async () => {
-    const masks = predictSamples(model, pending);
-    for (const [i, sample] of pending.entries()) {
+  for await (const group of inferenceGroups(samples, batchSize, inference)) {
+    const masks = inferClasses(model, group, inference);
+    for (const [i, sample] of group.entries()) {
       const safe = sample.id.replace(/[^A-Za-z0-9._-]+/g, '_');
       const maskFile = path.join(options.outDir, `${safe}.mask.png`);
       await writeMaskPng(masks[i]!, sample.height, sample.width, maskFile, model.numClasses, options.scaledMasks ?? false);
@@ -43,13 +51,6 @@ export async function predictImages(model: SegmentationModel, samples: Iterable<
       }
       written.push(entry);
     }
-    pending = [];
-  };
-  for await (const sample of samples) {
-    if (pending.length > 0 && (pending[0]!.height !== sample.height || pending[0]!.width !== sample.width)) await flush();
-    pending.push(sample);
-    if (pending.length >= batchSize) await flush();
   }
-  if (pending.length > 0) await flush();
   return written;
 }

@@ -2,7 +2,9 @@ import * as path from 'node:path';
 import { writeJsonAtomic, type Metric, type ModelSummary, type Partition, type Sample, type SegmentationData, type SegmentationModel, type Stage, type StageContext, type StageResult } from '@graphflow/core';
 import { evaluateModel, flattenSummary, type EvaluationResult } from '../evaluation/evaluate-model';
 import { evaluationTable } from '../evaluation/evaluation-report';
-import { pairedComparison, type PairedComparison } from '../evaluation/paired-comparison';
+import { compareVerdict, type CompareOptions } from '../evaluation/compare-verdict';
+import { shortName } from '../evaluation/model-name';
+import type { InferenceOptions } from '../inference/inference-options';
 import { renderOverlay } from '../figures/overlay';
 import { checkModelFitsData } from './model-data-check';
 import { formatFlops, formatParams } from './format-size';
@@ -18,7 +20,9 @@ export interface EvaluateStageOptions {
   /** Spacing between slices for per-volume HD95 when samples do not give `meta.sliceSpacing`. */
   sliceSpacing: number;
   /** Say plainly whether `candidate` beats `baseline` on `metric` (e.g. distilled student vs the student alone). */
-  compare?: { baseline: string; candidate: string; metric: string };
+  compare?: CompareOptions;
+  /** Whole-image or tiled inference (see InferenceOptions); defaults apply when absent. */
+  inference?: InferenceOptions;
 }
 
 /**
@@ -35,7 +39,7 @@ export class EvaluateStage implements Stage {
     const models: [string, SegmentationModel][] = [];
     for (const [i, ref] of options.models.entries()) {
       const model = await ctx.resolve<SegmentationModel>(ref);
-      checkModelFitsData(model, data, `/options/models/${i}`);
+      checkModelFitsData(model, data, `/options/models/${i}`, { options: options.inference, pointer: `/stages/${ctx.index}/options/inference` });
       models.push([ref, model]);
     }
     const started = Date.now();
@@ -48,6 +52,7 @@ export class EvaluateStage implements Stage {
         metrics: this.metrics,
         batchSize: options.batchSize,
         sliceSpacing: options.sliceSpacing,
+        ...(options.inference ? { inference: options.inference } : {}),
         onPrediction: (sample, prediction) => {
           if (m === 0 && overlayIds.length < options.overlays) {
             overlayIds.push(sample.id);
@@ -79,21 +84,21 @@ export class EvaluateStage implements Stage {
     const summaries: Record<string, ModelSummary> = Object.fromEntries(models.map(([ref, model]) => [ref, model.summary(h, w)]));
     const metrics: Record<string, Record<string, number>> = {};
     for (const [ref, r] of Object.entries(results)) metrics[ref] = flattenSummary(r);
-    const verdict = options.compare ? compareModels(options.compare, metrics, results, this.metrics, options.partition) : undefined;
+    const verdict = options.compare ? compareVerdict(options.compare, results, this.metrics, options.partition) : undefined;
     const report = [
       `### ${ctx.name}`,
       '',
       summaryTable(metrics, summaries, this.metrics, [h, w]),
       '',
       ...(verdict ? [verdict.text, ''] : []),
-      'Per class:',
-      '',
+      // With one foreground class the table below has no per-class columns, so no heading promises them.
+      ...(data.numClasses > 2 ? ['Per class:', ''] : []),
       evaluationTable(results, this.metrics),
       ...artifacts.filter((a) => a.endsWith('.png')).map((a) => `\n![overlay](${a})`),
     ].join('\n');
     if (verdict) {
       const p = verdict.paired;
-      metrics['compare'] = { delta: verdict.delta, candidateBetter: verdict.better ? 1 : 0, ...(p ? { pairedCases: p.n, wins: p.wins, losses: p.losses, meanDifference: p.meanDifference, ciLow: p.ci[0], ciHigh: p.ci[1] } : {}) };
+      metrics['compare'] = { delta: verdict.delta, candidateBetter: verdict.better ? 1 : 0, neitherLearned: verdict.neitherLearned.length, ...(p ? { pairedCases: p.n, wins: p.wins, losses: p.losses, meanDifference: p.meanDifference, ciLow: p.ci[0], ciHigh: p.ci[1] } : {}) };
     }
     return { metrics, artifacts, report, models: summaries, seconds: (Date.now() - started) / 1000 };
   }
@@ -117,49 +122,6 @@ function summaryTable(metrics: Record<string, Record<string, number>>, sizes: Re
     formatFlops(sizes[ref]!.flops),
   ]);
   return [`| ${header.join(' | ')} |`, `| ${header.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
-
-/**
- * The honest answer to "did it help?", whichever way it comes out: the difference of the split means, then the paired
- * per-case view (on how many cases the candidate is better, and a 95% bootstrap interval of the mean per-case
- * difference), so a gain within the noise of a small test split is called that.
- */
-function compareModels(
-  c: { baseline: string; candidate: string; metric: string },
-  metrics: Record<string, Record<string, number>>,
-  results: Record<string, EvaluationResult>,
-  defs: readonly Metric[],
-  partition: string,
-): { text: string; delta: number; better: boolean; paired?: PairedComparison } {
-  const higher = defs.find((d) => d.name === c.metric)?.higherIsBetter ?? true;
-  const a = metrics[c.baseline]?.[c.metric];
-  const b = metrics[c.candidate]?.[c.metric];
-  if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b)) {
-    return { text: `**${shortName(c.candidate)} vs ${shortName(c.baseline)}:** ${c.metric} is undefined for one of them; no comparison.`, delta: NaN, better: false };
-  }
-  const delta = b - a;
-  const better = higher ? delta > 0 : delta < 0;
-  const scale = higher ? 100 : 1;
-  const unit = higher ? ' points' : '';
-  const signed = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * scale).toFixed(2)}`;
-  const amount = `${signed(delta)}${unit}`;
-  const ra = results[c.baseline]!;
-  const rb = results[c.candidate]!;
-  const units = ra.volumes && rb.volumes ? 'volumes' : 'cases';
-  const paired = pairedComparison(ra.volumes ?? ra.cases, rb.volumes ?? rb.cases, c.metric, higher);
-  const [lo, hi] = paired.ci;
-  const resolved = Number.isFinite(lo) && Number.isFinite(hi) && (lo > 0 || hi < 0);
-  const pairedText = Number.isFinite(lo)
-    ? ` Per ${units.slice(0, -1)}: better on ${paired.wins} and worse on ${paired.losses} of ${paired.n} ${units}; mean difference ${signed(paired.meanDifference)}${unit}, 95% bootstrap interval [${signed(lo)}, ${signed(hi)}]${resolved ? '' : ', which includes 0: within the noise of this split'}.`
-    : '';
-  const text = better
-    ? `**${shortName(c.candidate)} beats ${shortName(c.baseline)}** on ${c.metric} (${partition} split): ${amount}.${pairedText}`
-    : `**${shortName(c.candidate)} does NOT beat ${shortName(c.baseline)}** on ${c.metric} (${partition} split): ${amount}.${pairedText} Reported as measured; the seed was not tuned.`;
-  return { text, delta, better, paired };
-}
-
-function shortName(ref: string): string {
-  return ref.replace(/^models\./, '');
 }
 
 /** JSON has no NaN/Infinity; undefined metric values become null. */

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { writeJsonAtomic, type Partition, type SegmentationData, type SegmentationModel, type Stage, type StageContext, type StageResult } from '@graphflow/core';
+import type { InferenceOptions } from '../inference/inference-options';
 import { predictImages } from '../predict/predict-images';
 import { checkModelFitsData } from './model-data-check';
 
@@ -10,6 +11,8 @@ export interface PredictStageOptions {
   batchSize: number;
   overlays: boolean;
   scaledMasks: boolean;
+  /** Whole-image or tiled inference (see InferenceOptions); defaults apply when absent. */
+  inference?: InferenceOptions;
 }
 
 /** Writes a mask PNG (and overlay) per sample of a split into `<stage dir>/predictions/`, plus an index JSON. */
@@ -19,7 +22,7 @@ export class PredictStage implements Stage {
   async run(ctx: StageContext): Promise<StageResult> {
     const model = await ctx.resolve<SegmentationModel>(this.options.model);
     const data = await ctx.resolve<SegmentationData>(this.options.data);
-    checkModelFitsData(model, data, '/options/model');
+    checkModelFitsData(model, data, '/options/model', { options: this.options.inference, pointer: `/stages/${ctx.index}/options/inference` });
     const started = Date.now();
     const outDir = path.join(ctx.dir, 'predictions');
     const files = await predictImages(model, data.samples(this.options.partition), {
@@ -27,6 +30,8 @@ export class PredictStage implements Stage {
       batchSize: this.options.batchSize,
       overlays: this.options.overlays,
       scaledMasks: this.options.scaledMasks,
+      trainingSize: data.inputSize,
+      ...(this.options.inference ? { inference: this.options.inference } : {}),
     });
     const rel = (f: string) => path.relative(ctx.run.root, f);
     const index = path.join(outDir, 'index.json');
