@@ -48,7 +48,7 @@ export class StudentTrainingStage implements Stage {
     const model = await ctx.resolve<SegmentationModel>(options.model);
     const data = await ctx.resolve<SegmentationData>(options.data);
     const teacher = options.teacher ? await ctx.resolve<SegmentationModel>(options.teacher) : undefined;
-    checkModelFitsData(model, data, '/options/model');
+    checkModelFitsData(model, data, '/options/model', { options: options.validation.inference, pointer: `/stages/${ctx.index}/options/validation/inference` });
     if (teacher) checkModelFitsData(teacher, data, '/options/teacher');
     if (options.init) await loadSnapshot(options.init, [modelPart('model', model)]);
 
@@ -76,6 +76,8 @@ export class StudentTrainingStage implements Stage {
       { name: 'main', optimizer: deps.optimizer, params: trainedParams },
       ...adversaries.map((a) => ({ name: `adversary.${a.name}`, optimizer: a.optimizer, params: a.params })),
     ];
+    // Manifests get the schema default (DEFAULT_DIAGNOSTICS); a stage constructed without the option runs none.
+    const diagnostics = options.diagnostics ?? { every: 0 };
     const clip = options.clipGradNorm > 0 ? { mode: 'norm' as const, max: options.clipGradNorm } : options.clipGradValue > 0 ? { mode: 'value' as const, max: options.clipGradValue } : null;
     const monitorMetric = deps.metrics.find((m) => options.validation.monitor === m.name || options.validation.monitor.startsWith(`${m.name}/`));
     const hasValidation = deps.metrics.length > 0 && data.size(options.validation.partition) > 0;
@@ -100,15 +102,25 @@ export class StudentTrainingStage implements Stage {
     const loop = new TrainingLoop(ctx, data, loopOptions(options, { higherIsBetter: monitorMetric?.higherIsBetter ?? true, unlabeled: options.unlabeled, hasValidation }), {
       parts,
       optimizers,
-      trainStep: async (input) =>
-        withSeededRandom(deriveRng(ctx.seed, 'update', ctx.name, input.step), () =>
+      trainStep: async (input) => {
+        const terms = withSeededRandom(deriveRng(ctx.seed, 'update', ctx.name, input.step), () =>
           studentStep(
-            { stage: ctx.name, student: model, ...(teacher ? { teacher } : {}), losses: deps.losses, params: trainedParams, optimizer: deps.optimizer, schedule: deps.schedule, clip, adversaries },
+            { stage: ctx.name, student: model, ...(teacher ? { teacher } : {}), losses: deps.losses, params: trainedParams, optimizer: deps.optimizer, schedule: deps.schedule, clip, adversaries, diagnostics },
             input,
           ),
-        ),
+        );
+        logGradientShares(ctx, input.step, terms);
+        return terms;
+      },
       validate: async () =>
-        flattenSummary(await evaluateModel(model, data, { partition: options.validation.partition, metrics: deps.metrics, batchSize: options.validation.batchSize })),
+        flattenSummary(
+          await evaluateModel(model, data, {
+            partition: options.validation.partition,
+            metrics: deps.metrics,
+            batchSize: options.validation.batchSize,
+            ...(options.validation.inference ? { inference: options.validation.inference } : {}),
+          }),
+        ),
     });
     const started = Date.now();
     const result = await loop.run();
@@ -128,4 +140,10 @@ export class StudentTrainingStage implements Stage {
     const model = await ctx.resolve<SegmentationModel>(this.options.model);
     await loadSnapshot(path.join(ctx.dir, 'final'), [modelPart('model', model)]);
   }
+}
+
+/** The gradient shares of a diagnostics update as their own log line (progress lines fall on other updates). */
+function logGradientShares(ctx: StageContext, step: number, terms: Record<string, number>): void {
+  const shares = Object.fromEntries(Object.entries(terms).filter(([k]) => k.endsWith('/gradShare')).map(([k, v]) => [k.slice(0, -'/gradShare'.length), Number(v.toFixed(4))]));
+  if (Object.keys(shares).length > 0) ctx.logger.info({ step, gradShare: shares }, 'gradient share per term (diagnostics)');
 }

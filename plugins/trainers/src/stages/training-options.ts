@@ -1,5 +1,7 @@
 import type { ComponentSpec, JsonSchema } from '@graphflow/core';
 import type { LoopOptions } from '../training/training-loop';
+import { DEFAULT_DIAGNOSTICS, type DiagnosticsOptions } from '../training/term-diagnostics';
+import { inferenceOptionsSchema, type InferenceOptions } from '../inference/inference-options';
 
 /** Options every training stage accepts (after schema defaults are filled in). */
 export interface TrainingStageOptions {
@@ -19,6 +21,8 @@ export interface TrainingStageOptions {
   init?: string;
   logEverySteps: number;
   logEverySeconds: number;
+  /** Per-term training diagnostics (student-training stages); manifests default to DEFAULT_DIAGNOSTICS, absent = none. */
+  diagnostics?: DiagnosticsOptions;
 }
 
 export interface ValidationOptions {
@@ -29,6 +33,8 @@ export interface ValidationOptions {
   patience: number;
   restoreBest: boolean;
   batchSize: number;
+  /** Whole-image or tiled inference over the validation images (defaults apply when absent). */
+  inference?: InferenceOptions;
 }
 
 const component = (kind: string, type: string, description: string): JsonSchema => ({
@@ -71,11 +77,27 @@ export function trainingOptionProperties(defaults: { monitor: string; metrics: C
         patience: { type: 'integer', minimum: 0, default: 0, description: 'Stop after this many validations without improvement; 0 = never stop early.' },
         restoreBest: { type: 'boolean', default: true, description: 'End the stage with the best validated weights rather than the last.' },
         batchSize: { type: 'integer', minimum: 1, default: 4, description: 'Images per inference batch during validation.' },
+        inference: inferenceOptionsSchema,
       },
     },
     init: { type: 'string', minLength: 1, description: 'Start from weights of an earlier run: a stage folder, its final/ or best/, or a checkpoint folder.' },
     logEverySteps: { type: 'integer', minimum: 1, default: 10, description: 'Progress log line interval (updates) when not on a terminal.' },
     logEverySeconds: { type: 'number', minimum: 0, default: 30, description: 'Progress log line interval (seconds) when not on a terminal.' },
+    diagnostics: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description:
+        'Per-term diagnostics of stage/supervised and stage/distill (stage/paraphraser has a single term and ignores them). Always logged, at no extra cost: parts of terms that have them (`graph-flow/vertex`, `graph-flow/edge`) and each adversary\'s `accuracy`, `scoreTeacher`, `scoreStudent`.',
+      properties: {
+        every: {
+          type: 'integer',
+          minimum: 0,
+          default: DEFAULT_DIAGNOSTICS.every,
+          description: "Every N updates (from the first), log each term's share of the student's gradient norm, `<term>/gradShare` = ‖w·∇L_term‖ / Σ‖w·∇L‖, and `<term>/gradNorm`. Costs one extra forward + backward pass per term on those updates; 0 = off.",
+        },
+      },
+    },
   };
 }
 

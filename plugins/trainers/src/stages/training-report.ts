@@ -1,5 +1,5 @@
 import type { ModelSummary, StageContext, StageResult } from '@graphflow/core';
-import type { LoopResult } from '../training/training-loop';
+import type { HistoryRecord, LoopResult } from '../training/training-loop';
 import { formatFlops, formatParams } from './format-size';
 
 /** What an interrupted training stage returns: no final weights, just where it stopped. */
@@ -28,8 +28,46 @@ export function trainingReport(
   for (const [ref, s] of Object.entries(extra.models)) {
     lines.push(`- ${ref}: ${s.architecture}, ${formatParams(s.params)} params, ${formatFlops(s.flops)}FLOPs at ${s.inputShape[0]}×${s.inputShape[1]}`);
   }
+  const table = termTable(result.history);
+  if (table.length > 0) lines.push('', ...table);
   for (const a of extra.artifacts.filter((f) => f.endsWith('.png'))) lines.push('', `![${ctx.name}](${a})`);
   return { metrics, artifacts: extra.artifacts, report: lines.join('\n'), models: extra.models, seconds: round(extra.wallSeconds) };
+}
+
+/** Logged values that are bookkeeping, not terms. */
+const NOT_TERMS = new Set(['lr', 'gradNorm', 'total']);
+const SHARE = '/gradShare';
+
+/**
+ * Markdown table of every logged term: its value on the first update (computed before that update, i.e. for the
+ * untrained student), at the end (mean over the last tenth of the updates, which reads better than one noisy batch),
+ * and its gradient share when diagnostics measured it. Sub-values (`graph-flow/vertex`, `adversarial/accuracy` …) follow
+ * their term. Empty for a run without history.
+ */
+export function termTable(history: readonly HistoryRecord[]): string[] {
+  if (history.length === 0) return [];
+  const names = [...new Set(history.flatMap((h) => Object.keys(h.terms)))].filter((n) => !NOT_TERMS.has(n) && !n.endsWith(SHARE) && !n.endsWith('/gradNorm'));
+  const terms = names.filter((n) => !n.includes('/'));
+  const ordered = [...terms.flatMap((t) => [t, ...names.filter((n) => n.startsWith(`${t}/`))]), ...names.filter((n) => n.includes('/') && !terms.includes(n.split('/')[0]!))];
+  const tail = Math.max(1, Math.round(history.length / 10));
+  const series = (name: string) => history.filter((h) => Number.isFinite(h.terms[name])).map((h) => h.terms[name]!);
+  const rows = ordered.map((name) => {
+    const values = series(name);
+    if (values.length === 0) return undefined;
+    const last = values.slice(-tail);
+    const shares = series(`${name}${SHARE}`);
+    const share = shares.length === 0 ? '' : shares.length === 1 ? pct(shares[0]!) : `${pct(shares[0]!)} → ${pct(shares.at(-1)!)}`;
+    return `| ${name} | ${fmt(values[0]!)} | ${fmt(last.reduce((a, b) => a + b, 0) / last.length)} | ${share} |`;
+  });
+  return [
+    `| term | first update (untrained student) | end (mean of last ${tail}) | gradient share (first → last measured) |`,
+    '|---|---:|---:|---:|',
+    ...rows.filter((r): r is string => r !== undefined),
+  ];
+}
+
+function pct(v: number): string {
+  return `${(v * 100).toFixed(1)} %`;
 }
 
 function round(v: number): number {

@@ -1,4 +1,5 @@
 import type { Batch, BatchOptions, Partition, SegmentationData } from '@graphflow/core';
+import { disposeBatch } from './dispose-batch';
 
 /**
  * An endless stream of batches from one partition that lines up with the main training epochs: in main epoch e it
@@ -19,7 +20,7 @@ export class CyclingBatches {
   ) {}
 
   private get perPass(): number {
-    const n = this.data.size(this.partition);
+    const n = this.data.itemsPerEpoch?.(this.partition) ?? this.data.size(this.partition);
     return Math.max(1, this.options.dropLast ? Math.floor(n / this.options.batchSize) : Math.ceil(n / this.options.batchSize));
   }
 
@@ -48,8 +49,7 @@ export class CyclingBatches {
         while (skip-- > 0) {
           const r = await this.iterator.next();
           if (r.done) break;
-          r.value.images.dispose();
-          r.value.labels?.dispose();
+          disposeBatch(r.value);
         }
       }
       const r = await this.iterator.next();

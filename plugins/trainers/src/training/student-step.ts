@@ -6,6 +6,8 @@ import { clipGradients, type GradientClipOptions } from '../optim/gradient-clipp
 import { assertFiniteTerms } from './finite-guard';
 import type { StepInput } from './training-loop';
 import { weightAt, type WeightedLoss } from './weighted-loss';
+import { lossInputs } from './loss-inputs';
+import { adversaryDiagnostics, computeParts, gradientShares, maskProbs, takeAdversaryScores, type DiagnosticsOptions } from './term-diagnostics';
 
 /** An adversarial term's discriminator with the optimizer that trains it. */
 export interface AdversaryTrainer {
@@ -27,6 +29,8 @@ export interface StudentStepConfig {
   schedule: Schedule;
   clip: GradientClipOptions | null;
   adversaries: readonly AdversaryTrainer[];
+  /** Per-term gradient shares every `every` updates (0 = off); see term-diagnostics.ts. */
+  diagnostics?: DiagnosticsOptions;
 }
 
 function union(lists: string[][]): string[] {
@@ -43,6 +47,10 @@ function disposeOutput(out: ForwardOutput | undefined): void {
  * One update of a student (or a model trained from scratch): labeled batches get every term; unlabeled batches only
  * terms that do not need labels, and their `labels` are never read. Term values are checked for NaN/Inf before the
  * update is applied. Then each adversary is updated on detached student/teacher probabilities per its update ratio.
+ * A batch's `roi` reaches every term and zeroes the probability maps the discriminators see outside it.
+ * Logged besides the terms: the parts of terms that expose them (`graph-flow/vertex`, `graph-flow/edge`), each
+ * adversary's accuracy and mean scores, and, every `diagnostics.every` updates, each term's share of the student's
+ * gradient norm (measured on this batch at the parameters before this update; it does not change the update).
  */
 export function studentStep(config: StudentStepConfig, input: StepInput): Record<string, number> {
   const { student, teacher, losses } = config;
@@ -63,21 +71,18 @@ export function studentStep(config: StudentStepConfig, input: StepInput): Record
       let total: tf.Scalar = tf.scalar(0);
       batches.forEach((batch, b) => {
         const out = student.forward(batch.images, { training: true, taps: studentTaps });
-        const labels = batch.labeled ? batch.labels : undefined;
+        const suffix = batch.labeled ? '' : '@unlabeled';
         for (const loss of losses) {
           if (!batch.labeled && loss.term.requirements().labels) continue;
-          const value = loss.term.compute({
-            images: batch.images,
-            ...(labels ? { labels } : {}),
-            student: out,
-            ...(teacherOut[b] ? { teacher: teacherOut[b] } : {}),
-            labeled: batch.labeled,
-            step: input.step,
-          });
-          kept.push({ name: batch.labeled ? loss.name : `${loss.name}@unlabeled`, value: tf.keep(value) });
+          const inputs = lossInputs(batch, out, teacherOut[b], input.step);
+          // Terms with named parts (graph-flow: vertex, edge) are computed through them: the same value, parts logged too.
+          const parts = computeParts(loss.term, inputs);
+          const value = parts ? (tf.addN(Object.values(parts)) as tf.Scalar) : loss.term.compute(inputs);
+          if (parts) for (const [part, t] of Object.entries(parts)) kept.push({ name: `${loss.name}/${part}${suffix}`, value: tf.keep(t) });
+          kept.push({ name: `${loss.name}${suffix}`, value: tf.keep(value) });
           total = total.add(value.mul(weightAt(loss, input.step, input.totalSteps)));
         }
-        if (needsAdversary) studentProbs.push(tf.keep(tf.softmax(out.logits)) as tf.Tensor4D);
+        if (needsAdversary) studentProbs.push(tf.keep(maskProbs(tf.softmax(out.logits) as tf.Tensor4D, batch.roi)));
       });
       return total;
     }, params.map((p) => p.variable));
@@ -88,6 +93,9 @@ export function studentStep(config: StudentStepConfig, input: StepInput): Record
     for (const k of kept) terms[k.name] = (terms[k.name] ?? 0) + k.value.dataSync()[0]!;
     terms['total'] = totalValue.dataSync()[0]!;
     assertFiniteTerms(terms, input.step + 1, config.stage);
+    const every = config.diagnostics?.every ?? 0;
+    // Before the update, so the shares belong to the same parameters as the logged values (the update is unaffected).
+    if (every > 0 && input.step % every === 0) Object.assign(terms, gradientShares(config, batches, teacherOut, input));
 
     // Variables without a path to the loss get no gradient; like PyTorch's `grad is None`, they are not updated.
     const withGrad = params.flatMap((param, i) => (grads![i] ? [{ param, grad: grads![i]! }] : []));
@@ -105,6 +113,8 @@ export function studentStep(config: StudentStepConfig, input: StepInput): Record
         const dLoss = adversaryUpdate(adv, batches, studentProbs, teacherOut, adv.optimizer.learningRate * lrFactor);
         terms[`${adv.name}/discriminator`] = dLoss;
         assertFiniteTerms({ [`${adv.name}/discriminator`]: dLoss }, input.step + 1, config.stage);
+        // Accuracy and mean scores of this update's own forward (before its parameter change): no extra pass.
+        Object.assign(terms, adversaryDiagnostics(adv.name, takeAdversaryScores(adv.term)));
       }
     }
     return terms;
@@ -131,7 +141,8 @@ function adversaryUpdate(adv: AdversaryTrainer, batches: Batch[], studentProbs: 
     batches.forEach((batch, b) => {
       const teacherLogits = teacherOut[b]?.logits;
       if (!teacherLogits) return;
-      total = total.add(adv.term.adversary!.loss({ images: batch.images, studentProbs: studentProbs[b]!, teacherProbs: tf.softmax(teacherLogits) as tf.Tensor4D }));
+      const teacherProbs = maskProbs(tf.softmax(teacherLogits) as tf.Tensor4D, batch.roi);
+      total = total.add(adv.term.adversary!.loss({ images: batch.images, studentProbs: studentProbs[b]!, teacherProbs }));
     });
     return total;
   }, params.map((p) => p.variable));

@@ -6,6 +6,9 @@ import type { TrainablePart } from './trainable-part';
 import { ProgressReporter, type ProgressOptions } from './progress-reporter';
 import { CyclingBatches } from './cycling-batches';
 import { MemoryWatch } from './memory-limit';
+import { disposeBatch } from './dispose-batch';
+
+export { disposeBatch };
 
 /** Options every training stage shares (mirrors the `stage/*` schema fragment in stage-schema.ts). */
 export interface LoopOptions {
@@ -98,7 +101,8 @@ export class TrainingLoop {
   ) {}
 
   stepsPerEpoch(): number {
-    const n = this.data.size('train');
+    // With patch sampling an epoch is more items than images.
+    const n = this.data.itemsPerEpoch?.('train') ?? this.data.size('train');
     const per = this.options.dropLast ? Math.floor(n / this.options.batchSize) : Math.ceil(n / this.options.batchSize);
     if (per < 1) {
       throw new GraphFlowError('GF_DATA_INVALID', `stage "${this.ctx.name}": the train split has ${n} samples, fewer than one batch of ${this.options.batchSize}`, {
@@ -236,10 +240,4 @@ export class TrainingLoop {
       }
     }
   }
-}
-
-export function disposeBatch(batch: Batch): void {
-  batch.images.dispose();
-  // Only labeled batches carry labels; unlabeled ones are never inspected for them.
-  if (batch.labeled) batch.labels?.dispose();
 }
