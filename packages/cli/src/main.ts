@@ -20,6 +20,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .exitOverride();
   const pluginOption = () => new Option('-p, --plugin <path-or-package>', 'load an extra plugin (repeatable)').argParser(collect);
   const backendOption = (help = 'compute backend') => new Option('-b, --backend <name>', help);
+  const inferenceModeOption = () =>
+    new Option('--inference <mode>', 'whole images, overlapping tiles, or auto (tiles when an image is not the training input size)').choices(['auto', 'whole', 'sliding-window']);
   const setOption = () => new Option('-s, --set <path=value>', 'override a manifest value, e.g. stages.1.epochs=5 (repeatable)').argParser(collect);
 
   program
@@ -105,6 +107,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('[manifest]', 'evaluate on this manifest\'s data instead')
     .addOption(new Option('--partition <split>', 'split to evaluate').choices(['train', 'val', 'test']).default('test'))
     .option('--batch-size <n>', 'images per batch', '4')
+    .addOption(inferenceModeOption())
+    .option('--tile <HxW>', 'sliding-window tile size (default: the training input size)')
+    .option('--overlap <fraction>', 'fraction of a tile its neighbours share (default 0.25)')
     .addOption(pluginOption())
     .addOption(backendOption())
     .option('--json', 'print JSON')
@@ -116,9 +121,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument(modelArg, modelHelp)
     .argument('<images...>', 'image files (PNG, JPEG, TIFF, …)')
     .option('-o, --out <dir>', 'output folder', 'predictions')
-    .addOption(new Option('--normalize <how>', 'intensity normalization the model was trained with').choices(['zscore', 'unit', 'none']).default('zscore'))
+    .addOption(new Option('--normalize <how>', 'override the intensity normalization (default: the run data\'s own preprocessing, with its dataset statistics; zscore per image when the run has no data)').choices(['zscore', 'unit', 'none']))
     .option('--size <HxW>', 'network input size (default: the run data input size)')
     .option('--no-overlays', 'masks only')
+    .addOption(inferenceModeOption())
+    .option('--tile <HxW>', 'sliding-window tile size (default: the training input size)')
+    .option('--overlap <fraction>', 'fraction of a tile its neighbours share (default 0.25)')
     .addOption(pluginOption())
     .addOption(backendOption())
     .option('--json', 'print JSON')

@@ -6,6 +6,7 @@ import {
   preparePipeline,
   selectBackend,
   type Metric,
+  type Sample,
   type SegmentationData,
   type SegmentationModel,
 } from '@graphflow/core';
@@ -89,14 +90,14 @@ export async function inspectCommand(manifest: string, options: Common & { set?:
   }
 }
 
-export async function evalCommand(reference: string, manifest: string | undefined, options: Common & { partition: 'train' | 'val' | 'test'; batchSize: string }, io: CliIo): Promise<number> {
+export async function evalCommand(reference: string, manifest: string | undefined, options: Common & InferenceFlags & { partition: 'train' | 'val' | 'test'; batchSize: string }, io: CliIo): Promise<number> {
   try {
     const { opened, name, model } = await openModel(reference, options);
     const data = manifest ? await (await manifestScope(manifest, options)).resolve<SegmentationData>('data') : await opened.resolve<SegmentationData>('data');
     const scope = new ComponentScope(opened.registry, createLogger({ level: 'warn' }));
     const metrics: Metric[] = [];
     for (const type of DEFAULT_METRICS) metrics.push((await scope.build({ type, options: {} }, `eval.${type}`, globalContainer.createChildContainer())) as Metric);
-    const result = await evaluateModel(model, data, { partition: options.partition, metrics, batchSize: Number(options.batchSize) });
+    const result = await evaluateModel(model, data, { partition: options.partition, metrics, batchSize: Number(options.batchSize), inference: inferenceFrom(options) });
     io.out(options.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${evaluationTable({ [name]: result }, metrics)}\n`);
     return 0;
   } catch (e) {
@@ -117,17 +118,41 @@ export async function exportCommand(reference: string, options: Common & { out: 
   }
 }
 
-export async function predictCommand(reference: string, images: string[], options: Common & { out: string; normalize: 'zscore' | 'unit' | 'none'; size?: string; overlays: boolean }, io: CliIo): Promise<number> {
+export interface InferenceFlags {
+  inference?: 'auto' | 'whole' | 'sliding-window';
+  tile?: string;
+  overlap?: string;
+}
+
+/** The `inference` options the --inference/--tile/--overlap flags give (unset ones keep the defaults). */
+function inferenceFrom(flags: InferenceFlags): Record<string, unknown> {
+  return {
+    ...(flags.inference ? { mode: flags.inference } : {}),
+    ...(flags.tile ? { tile: parseSize(flags.tile) } : {}),
+    ...(flags.overlap !== undefined ? { overlap: Number(flags.overlap) } : {}),
+  };
+}
+
+export async function predictCommand(reference: string, images: string[], options: Common & InferenceFlags & { out: string; normalize?: 'zscore' | 'unit' | 'none'; size?: string; overlays: boolean }, io: CliIo): Promise<number> {
   try {
     const { opened, model } = await openModel(reference, options);
     const data = opened.manifest.data ? await opened.resolve<SegmentationData>('data') : undefined;
-    const size = options.size ? parseSize(options.size) : data ? ([data.inputSize[0], data.inputSize[1]] as [number, number]) : undefined;
-    if (!size) {
-      io.err('error GF_OVERRIDE_INVALID: give --size HxW: the run has no data entry to take the input size from\n');
-      return 2;
+    const trainingSize = data ? ([data.inputSize[0], data.inputSize[1]] as [number, number]) : undefined;
+    // The run's own preprocessing (its normalization statistics, channels, size) unless the user overrides it.
+    const ownPreprocessing = data?.preprocessImageFile && options.normalize === undefined && options.size === undefined;
+    let samples: Sample[];
+    if (ownPreprocessing) {
+      samples = [];
+      for (const file of images) samples.push(await data.preprocessImageFile!(file));
+    } else {
+      const size = options.size ? parseSize(options.size) : trainingSize;
+      if (!size) {
+        io.err('error GF_OVERRIDE_INVALID: give --size HxW: the run has no data entry to take the input size from\n');
+        return 2;
+      }
+      samples = await loadImageFiles(images, { channels: model.inChannels, size, normalize: options.normalize ?? 'zscore' });
     }
-    const samples = await loadImageFiles(images, { channels: model.inChannels, size, normalize: options.normalize });
-    const written = await predictImages(model, samples, { outDir: path.resolve(options.out), overlays: options.overlays });
+    const written = await predictImages(model, samples, { outDir: path.resolve(options.out), overlays: options.overlays, inference: inferenceFrom(options), ...(trainingSize ? { trainingSize } : {}) });
     if (options.json) io.out(`${JSON.stringify(written, null, 2)}\n`);
     else for (const f of written) io.out(`${f.id}: ${f.mask}${f.overlay ? ` (overlay ${f.overlay})` : ''}\n`);
     return 0;

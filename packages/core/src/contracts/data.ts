@@ -77,6 +77,11 @@ export interface SegmentationData {
   batches(partition: Partition, options: BatchOptions): AsyncIterable<Batch>;
   /** Samples one by one, unaugmented, in a stable order (evaluation, prediction, reports). */
   samples(partition: Partition): AsyncIterable<Sample>;
+  /**
+   * A new image file preprocessed exactly as this dataset's samples (channels, size, normalization statistics,
+   * threshold ROI), without a mask: what prediction on new images feeds a model trained on this data (optional).
+   */
+  preprocessImageFile?(file: string): Promise<Sample>;
   /** Files or pairs skipped under `strict: false`, for the run report. */
   skipped(): readonly { files: string[]; reason: string }[];
 }

@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import {
   GraphFlowError,
@@ -21,7 +22,7 @@ import { DiskSampleCache } from './disk-cache';
 import { patchSize, withPatchDefaults } from './patch-options';
 import { PatchSampler } from './patch-sampler';
 import { countsPixels, preprocessEntry } from './preprocess-entry';
-import type { LayoutProblem, LayoutScan, SampleEntry } from './sample-entry';
+import { imageFileEntry, type LayoutProblem, type LayoutScan, type SampleEntry } from './sample-entry';
 
 export { preprocessEntry } from './preprocess-entry';
 
@@ -231,6 +232,25 @@ export class SegmentationDataset implements SegmentationData {
    */
   normalizationStatistics(): NormalizationStatistics | null {
     return this.resolved.normalization;
+  }
+
+  /**
+   * A new image file (no mask) preprocessed exactly as this dataset's samples are — channels, `size`, the resolved
+   * normalization statistics, ROI — so a trained model sees at prediction time what it saw in training.
+   */
+  async preprocessImageFile(file: string): Promise<Sample> {
+    const entry = imageFileEntry({ id: path.basename(file).replace(/\.[^.]+$/, ''), group: file, imageFile: file, maskFiles: [] });
+    let raster;
+    try {
+      raster = await entry.readImage();
+    } catch (e) {
+      throw new GraphFlowError('GF_DATA_INVALID', `cannot decode image ${file}: ${(e as Error).message}`, { file, cause: e });
+    }
+    const fixed = normalizeSize(this.options.size);
+    const size: readonly [number, number] = fixed ?? [raster.height, raster.width];
+    // ROI files are paired by the layout; a loose file can only have a threshold ROI.
+    const options = this.options.roi?.mode === 'files' ? { ...this.options, roi: undefined } : this.options;
+    return preprocessEntry({ ...entry, readImage: async () => raster }, false, options as DatasetOptions, size);
   }
 
   /** Sample ids of a partition in stable order (for reports and tests). */

@@ -77,7 +77,8 @@ export class StudentTrainingStage implements Stage {
       ...adversaries.map((a) => ({ name: `adversary.${a.name}`, optimizer: a.optimizer, params: a.params })),
     ];
     // Manifests get the schema default (DEFAULT_DIAGNOSTICS); a stage constructed without the option runs none.
-    const diagnostics = options.diagnostics ?? { every: 0 };
+    // With a single term its share is 1 by definition: the extra backward pass would measure nothing.
+    const diagnostics = deps.losses.length > 1 ? (options.diagnostics ?? { every: 0 }) : { every: 0 };
     const clip = options.clipGradNorm > 0 ? { mode: 'norm' as const, max: options.clipGradNorm } : options.clipGradValue > 0 ? { mode: 'value' as const, max: options.clipGradValue } : null;
     const monitorMetric = deps.metrics.find((m) => options.validation.monitor === m.name || options.validation.monitor.startsWith(`${m.name}/`));
     const hasValidation = deps.metrics.length > 0 && data.size(options.validation.partition) > 0;
