@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KernelArgs } from '../composite-kernel';
-import { heapOffset, simdModuleFor, type BinaryOp } from './simd-module';
+import { heapOffset, simdModuleFor, type BinaryOp, heapOutput } from './simd-module';
+import { replacementKernel } from './replacement-kernel';
 
 /** How one operand broadcasts against the other when viewed as a [rows, cols] matrix. */
 export interface BroadcastView {
@@ -49,25 +49,19 @@ export function broadcastView(a: readonly number[], b: readonly number[]): Broad
  * Everything else (same shapes, scalars, int32/bool, other broadcasts, no SIMD) goes to `fallback`.
  */
 export function makeChannelBroadcastBinaryWasm(kernelName: string, op: BinaryOp, fallback: tf.KernelConfig | undefined): tf.KernelConfig {
-  return {
-    kernelName,
-    backendName: 'wasm',
-    ...(fallback?.setupFunc ? { setupFunc: fallback.setupFunc } : {}),
-    kernelFunc: (args: KernelArgs) => {
-      const backend = args.backend as tf.KernelBackend;
-      const a = args.inputs['a']!;
-      const b = args.inputs['b']!;
-      const view = a.dtype === 'float32' && b.dtype === 'float32' ? broadcastView(a.shape, b.shape) : null;
-      const simd = view ? simdModuleFor(backend) : null;
-      if (!view || !simd) {
-        if (!fallback) throw new Error(`${kernelName}: no fallback kernel on wasm`);
-        return fallback.kernelFunc(args);
-      }
-      const [full, small] = view.full === 'a' ? [a, b] : [b, a];
-      const out = (backend as unknown as { makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo }).makeOutput(full.shape.slice(), 'float32');
-      const fn = simd[`bin_${op}_${view.layout}${view.full === 'b' ? '_l' : ''}`]!;
-      fn(heapOffset(backend, full), heapOffset(backend, small), heapOffset(backend, out), view.rows, view.cols);
-      return out;
-    },
-  };
+  return replacementKernel(kernelName, fallback, (args, useFallback) => {
+    const backend = args.backend as tf.KernelBackend;
+    const a = args.inputs['a']!;
+    const b = args.inputs['b']!;
+    const view = a.dtype === 'float32' && b.dtype === 'float32' ? broadcastView(a.shape, b.shape) : null;
+    const simd = view ? simdModuleFor(backend) : null;
+    if (!view || !simd) {
+      return useFallback(args);
+    }
+    const [full, small] = view.full === 'a' ? [a, b] : [b, a];
+    const out = heapOutput(backend, full.shape.slice());
+    const fn = simd[`bin_${op}_${view.layout}${view.full === 'b' ? '_l' : ''}`]!;
+    fn(heapOffset(backend, full), heapOffset(backend, small), heapOffset(backend, out), view.rows, view.cols);
+    return out;
+  });
 }

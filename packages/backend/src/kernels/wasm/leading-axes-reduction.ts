@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KernelArgs } from '../composite-kernel';
-import { heapBuffer, heapFree, heapMalloc, heapOffset, simdModuleFor } from './simd-module';
+import { heapBuffer, heapFree, heapMalloc, heapOffset, simdModuleFor, heapOutput } from './simd-module';
+import { replacementKernel } from './replacement-kernel';
 
 export type LeadingReduction = 'sum' | 'mean' | 'max';
 
@@ -12,50 +12,44 @@ export type LeadingReduction = 'sum' | 'mean' | 'max';
  * Other axes (trailing ones are already fast), all-axes reductions, other dtypes use `fallback`.
  */
 export function makeLeadingAxesReductionWasm(kernelName: string, kind: LeadingReduction, fallback: tf.KernelConfig | undefined): tf.KernelConfig {
-  return {
-    kernelName,
-    backendName: 'wasm',
-    ...(fallback?.setupFunc ? { setupFunc: fallback.setupFunc } : {}),
-    kernelFunc: (args: KernelArgs) => {
-      const backend = args.backend as tf.KernelBackend;
-      const x = args.inputs['x']!;
-      // Sum and Mean name the axes `axis`, Max names them `reductionIndices`.
-      const attrs = args.attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
-      const axis = (attrs.axis ?? attrs.reductionIndices) as number | number[];
-      const keepDims = attrs.keepDims;
-      const rank = x.shape.length;
-      const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
-      const leading = axes.length > 0 && axes.length < rank && axes.every((ax, i) => ax === i);
-      const rows = leading ? x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1) : 0;
-      const cols = leading ? x.shape.slice(axes.length).reduce((p, d) => p * d, 1) : 0;
-      const simd = x.dtype === 'float32' && rows > 0 && cols > 0 ? simdModuleFor(backend) : null;
-      if (!simd) {
-        if (!fallback) throw new Error(`${kernelName}: no fallback kernel on wasm`);
-        return fallback.kernelFunc(args);
-      }
-      const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
-      const out = (backend as unknown as { makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo }).makeOutput(outShape, 'float32');
-      const xPtr = heapOffset(backend, x);
-      const outPtr = heapOffset(backend, out);
-      if (kind === 'max') {
-        const buffer = heapBuffer(backend);
-        new Float32Array(buffer, outPtr, cols).set(new Float32Array(buffer, xPtr, cols));
-        simd['colmax']!(xPtr + cols * 4, outPtr, 0, rows - 1, cols);
-        return out;
-      }
-      const acc = heapMalloc(backend, cols * 8 + 8);
-      try {
-        const accAligned = (acc + 7) & ~7;
-        simd['colsum']!(xPtr, accAligned, 0, rows, cols);
-        const buffer = heapBuffer(backend);
-        const sums = new Float64Array(buffer, accAligned, cols);
-        const dst = new Float32Array(buffer, outPtr, cols);
-        if (kind === 'mean') for (let c = 0; c < cols; c++) dst[c] = sums[c]! / rows;
-        else dst.set(sums);
-      } finally {
-        heapFree(backend, acc);
-      }
+  return replacementKernel(kernelName, fallback, (args, useFallback) => {
+    const backend = args.backend as tf.KernelBackend;
+    const x = args.inputs['x']!;
+    // Sum and Mean name the axes `axis`, Max names them `reductionIndices`.
+    const attrs = args.attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
+    const axis = (attrs.axis ?? attrs.reductionIndices) as number | number[];
+    const keepDims = attrs.keepDims;
+    const rank = x.shape.length;
+    const axes = [...new Set(tf.util.parseAxisParam(axis, x.shape))].sort((p, q) => p - q);
+    const leading = axes.length > 0 && axes.length < rank && axes.every((ax, i) => ax === i);
+    const rows = leading ? x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1) : 0;
+    const cols = leading ? x.shape.slice(axes.length).reduce((p, d) => p * d, 1) : 0;
+    const simd = x.dtype === 'float32' && rows > 0 && cols > 0 ? simdModuleFor(backend) : null;
+    if (!simd) {
+      return useFallback(args);
+    }
+    const outShape = keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : x.shape.slice(axes.length);
+    const out = heapOutput(backend, outShape);
+    const xPtr = heapOffset(backend, x);
+    const outPtr = heapOffset(backend, out);
+    if (kind === 'max') {
+      const buffer = heapBuffer(backend);
+      new Float32Array(buffer, outPtr, cols).set(new Float32Array(buffer, xPtr, cols));
+      simd['colmax']!(xPtr + cols * 4, outPtr, 0, rows - 1, cols);
       return out;
-    },
-  };
+    }
+    const acc = heapMalloc(backend, cols * 8 + 8);
+    try {
+      const accAligned = (acc + 7) & ~7;
+      simd['colsum']!(xPtr, accAligned, 0, rows, cols);
+      const buffer = heapBuffer(backend);
+      const sums = new Float64Array(buffer, accAligned, cols);
+      const dst = new Float32Array(buffer, outPtr, cols);
+      if (kind === 'mean') for (let c = 0; c < cols; c++) dst[c] = sums[c]! / rows;
+      else dst.set(sums);
+    } finally {
+      heapFree(backend, acc);
+    }
+    return out;
+  });
 }

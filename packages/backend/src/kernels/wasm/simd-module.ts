@@ -276,3 +276,8 @@ export function heapMalloc(backend: tf.KernelBackend, bytes: number): number {
 export function heapFree(backend: tf.KernelBackend, pointer: number): void {
   (backend as unknown as WasmBackendView).wasm._free(pointer);
 }
+
+/** A new float32 output tensor of the backend, on its heap. */
+export function heapOutput(backend: tf.KernelBackend, shape: number[]): tf.TensorInfo {
+  return (backend as unknown as { makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo }).makeOutput(shape, 'float32');
+}

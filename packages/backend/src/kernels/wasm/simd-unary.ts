@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { KernelArgs } from '../composite-kernel';
-import { heapOffset, simdModuleFor, type UnaryOp } from './simd-module';
+import { heapOffset, simdModuleFor, type UnaryOp, heapOutput } from './simd-module';
+import { replacementKernel } from './replacement-kernel';
 
 /**
  * Element-wise float32 Square / Neg / Relu on wasm by the SIMD module, on the calling thread.
@@ -9,22 +9,16 @@ import { heapOffset, simdModuleFor, type UnaryOp } from './simd-module';
  * (x·x, −x, x < 0 ? 0 : x). Other dtypes use `fallback`.
  */
 export function makeSimdUnaryWasm(kernelName: string, op: UnaryOp, fallback: tf.KernelConfig | undefined): tf.KernelConfig {
-  return {
-    kernelName,
-    backendName: 'wasm',
-    ...(fallback?.setupFunc ? { setupFunc: fallback.setupFunc } : {}),
-    kernelFunc: (args: KernelArgs) => {
-      const backend = args.backend as tf.KernelBackend;
-      const x = args.inputs['x']!;
-      const n = x.shape.reduce((p, d) => p * d, 1);
-      const simd = x.dtype === 'float32' && n > 0 ? simdModuleFor(backend) : null;
-      if (!simd) {
-        if (!fallback) throw new Error(`${kernelName}: no fallback kernel on wasm`);
-        return fallback.kernelFunc(args);
-      }
-      const out = (backend as unknown as { makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo }).makeOutput(x.shape.slice(), 'float32');
-      simd[`un_${op}`]!(heapOffset(backend, x), 0, heapOffset(backend, out), n, 0);
-      return out;
-    },
-  };
+  return replacementKernel(kernelName, fallback, (args, useFallback) => {
+    const backend = args.backend as tf.KernelBackend;
+    const x = args.inputs['x']!;
+    const n = x.shape.reduce((p, d) => p * d, 1);
+    const simd = x.dtype === 'float32' && n > 0 ? simdModuleFor(backend) : null;
+    if (!simd) {
+      return useFallback(args);
+    }
+    const out = heapOutput(backend, x.shape.slice());
+    simd[`un_${op}`]!(heapOffset(backend, x), 0, heapOffset(backend, out), n, 0);
+    return out;
+  });
 }
