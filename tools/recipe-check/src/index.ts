@@ -10,6 +10,9 @@ export const EXAMPLES_DIR = path.join(REPO_ROOT, 'examples');
 /** The real ISBI 2012 membrane data the folder recipe points at (never copied into the repository). */
 export const ISBI_ROOT = sharedDatasetPath('isbi2012-membrane');
 
+/** The real CHASE_DB1 fundus photographs the chasedb1 recipe reads (never copied into the repository). */
+export const CHASEDB1_ROOT = sharedDatasetPath('chasedb1');
+
 /**
  * A recipe manifest under examples/.
  * Convention: a JSON file whose name, or any of whose folders below examples/, starts with `_` is a *fragment*

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { fileVariants, variantOverrides } from '@graphflow/cli';
-import { EXAMPLES_DIR, ISBI_ROOT, findRecipes, findVariantFiles, removeRun, smokeRun, syntheticSubstitute, validateRecipe, type Recipe } from '../src/index';
+import { CHASEDB1_ROOT, EXAMPLES_DIR, ISBI_ROOT, findRecipes, findVariantFiles, removeRun, smokeRun, syntheticSubstitute, validateRecipe, type Recipe } from '../src/index';
 
 /**
  * Which runnable recipes get a smoke run by default: one per distinct pipeline shape (U-Net → Mobile U-Net,
@@ -34,6 +34,7 @@ const EXPECTED = [
   'transunet-students/enet.json',
   'transunet-students/erfnet.json',
   'custom-loss/manifest.json',
+  'chasedb1/manifest.json',
 ];
 
 let recipes: Recipe[] = [];
@@ -130,6 +131,37 @@ test('the folder recipe runs as-is on the real ISBI 2012 membrane data', { skip:
     assert.ok(metrics['models.student'], 'no metrics for the distilled student');
     assert.equal(typeof metrics['models.student']!['dice/membrane'], 'number', 'no membrane Dice: class names not applied');
     t.diagnostic(`folder on ISBI 2012: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await removeRun(runDir);
+  }
+});
+
+test('the chasedb1 recipe runs on the real CHASE_DB1 photographs: patches, field of view, tiled whole-image evaluation', { skip: existsSync(CHASEDB1_ROOT) ? false : `${CHASEDB1_ROOT} not found; skipped` }, async (t) => {
+  const file = path.join(EXAMPLES_DIR, 'chasedb1', 'manifest.json');
+  // The recipe's own data options, split and inference; fewer whole images (one child each for validation and test)
+  // and no per-epoch validation so the suite stays fast: whole-image tiles dominate a smoke run.
+  const set = (p: string, value: unknown) => ({ path: p, value, source: `${p}=${JSON.stringify(value)}` });
+  const overrides = [
+    set('data.root', CHASEDB1_ROOT),
+    set('data.split.lists.val', ['09']),
+    set('data.split.lists.test', ['11']),
+    ...['teacher', 'studentAlone', 'distill'].map((s) => set(`stages.${s}.validation.every`, 0)),
+  ];
+  const started = Date.now();
+  const { report, runDir } = await smokeRun(file, overrides, 'chasedb1');
+  try {
+    assert.equal(report.status, 'done');
+    const evaluate = report.stages.find((s) => s.type === 'stage/evaluate');
+    const metrics = evaluate?.result?.metrics ?? {};
+    for (const model of ['models.teacher', 'models.studentAlone', 'models.student']) {
+      const dice = metrics[model]?.['dice/vessel'];
+      assert.equal(typeof dice, 'number', `${model}: no vessel Dice`);
+      assert.ok(dice! >= 0 && dice! <= 1);
+    }
+    const evaluation = JSON.parse(await fs.readFile(path.join(runDir, 'stages', 'evaluate', 'evaluation.json'), 'utf8')) as Record<string, { cases: { id: string }[] }>;
+    // Whole test images, not patches: child 11's two eyes, each once.
+    assert.deepEqual(evaluation['models.student']!.cases.map((c) => c.id).sort(), ['Image_11L', 'Image_11R']);
+    t.diagnostic(`chasedb1 smoke on the real data: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await removeRun(runDir);
   }
