@@ -177,3 +177,16 @@ test('the run seed fixes Math.random while entries are built (reproducible initi
   assert.notEqual(await draw(7, 'models.student', 3), await draw(7, 'models.student'));
   assert.equal(Math.random, original);
 });
+
+test('every stage that will run is pre-flighted before the first one starts: a bad last stage fails before any training', async () => {
+  const dir = await tempDir();
+  const m = manifest({ outputs: { dir: path.join(dir, 'runs') } });
+  (m.stages as { options: Record<string, unknown> }[])[1]!.options['preflightFails'] = true;
+  const file = await writeJson(path.join(dir, 'm.json'), m);
+  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] }), (e: unknown) => e instanceof GraphFlowError && e.code === 'GF_OPTIONS_INVALID' && /stage again/.test(e.message));
+  const [runDir] = await fs.readdir(path.join(dir, 'runs'));
+  const report = JSON.parse(await fs.readFile(path.join(dir, 'runs', runDir!, 'report.json'), 'utf8')) as RunReport;
+  assert.equal(report.status, 'failed');
+  assert.deepEqual(report.stages, [], 'no stage ran');
+  await assert.rejects(fs.access(path.join(dir, 'runs', runDir!, 'stages', 'teach', 'trained.txt')), 'the first stage never trained');
+});

@@ -43,6 +43,12 @@ export interface StageResult {
 export interface Stage {
   run(ctx: StageContext): Promise<StageResult | void>;
   /**
+   * Checks that need the built components — a network fits the data's size, channels and classes, a tile size suits
+   * the network. The runner calls it for every stage that is going to run before the first one starts, so a mistake
+   * in the last stage fails in seconds instead of after hours of training. Throw a GraphFlowError with a pointer.
+   */
+  preflight?(ctx: StageContext): Promise<void>;
+  /**
    * On `--resume`, called instead of `run` for stages that had already finished:
    * reload what the stage produced (trained weights) from `ctx.dir` so later stages see it.
    */

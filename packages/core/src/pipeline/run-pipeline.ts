@@ -8,10 +8,10 @@ import { createLogger, type LogFormat } from '../logging/logger';
 import { loadManifest, type LoadedManifest } from '../manifest/load';
 import type { Override } from '../manifest/overrides';
 import { parseJsonSource } from '../manifest/source-file';
-import type { ResolvedManifest } from '../manifest/types';
+import type { ResolvedManifest, StageSpec } from '../manifest/types';
 import { refToken } from '../plugin/tokens';
 import { RunDirectory } from '../run/run-directory';
-import type { Stage } from '../contracts/stage';
+import type { Stage, StageContext } from '../contracts/stage';
 import { createRunScope, createStageContext } from './run-scope';
 import { preparePipeline, type PluginSetup } from './prepare';
 import { renderReportMarkdown, type RunReport, type StageRecord } from './report';
@@ -109,6 +109,26 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
     const rs = createRunScope({ registry: prepared.registry, manifest, run, runOptions, logger, ...(backend ? { backend } : {}) });
     const { root, scope } = rs;
 
+    const willRun = (spec: StageSpec): boolean => spec.enabled && !(request.reuse?.stages.includes(spec.name) ?? false) && state.stages[spec.name]?.status !== 'done';
+    const prepareStage = async (index: number): Promise<{ ctx: StageContext; stage: Stage }> => {
+      const spec = manifest.stages[index]!;
+      const prior = state.stages[spec.name];
+      const reused = request.reuse?.stages.includes(spec.name) ?? false;
+      const dir = reused ? path.join(path.resolve(request.reuse!.runDir), 'stages', spec.name) : await run.stageDir(spec.name);
+      const resuming = prior !== undefined && prior.status !== 'done';
+      const ctx = createStageContext(rs, { spec, index, dir, run, runOptions, logger, seed: manifest.seed, ...(resuming ? { resumeFrom: dir } : {}) });
+      return { ctx, stage: (await scope.build(spec, `stages.${spec.name}`, ctx.container)) as Stage };
+    };
+    // Every stage that will run is built and pre-flighted first: a network that cannot take the data, or a bad tile,
+    // in the evaluate stage is reported before the teacher trains for an hour.
+    const built = new Map<number, { ctx: StageContext; stage: Stage }>();
+    for (let index = 0; index < manifest.stages.length; index++) {
+      if (!willRun(manifest.stages[index]!)) continue;
+      const entry = await prepareStage(index);
+      built.set(index, entry);
+      await entry.stage.preflight?.(entry.ctx);
+    }
+
     for (let index = 0; index < manifest.stages.length; index++) {
       const spec = manifest.stages[index]!;
       const prior = state.stages[spec.name];
@@ -117,12 +137,11 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
         continue;
       }
       const reused = request.reuse?.stages.includes(spec.name) ?? false;
-      const dir = reused ? path.join(path.resolve(request.reuse!.runDir), 'stages', spec.name) : await run.stageDir(spec.name);
-      const resuming = prior !== undefined && prior.status !== 'done';
-      const ctx = createStageContext(rs, { spec, index, dir, run, runOptions, logger, seed: manifest.seed, ...(resuming ? { resumeFrom: dir } : {}) });
+      const { ctx, stage } = built.get(index) ?? (await prepareStage(index));
+      const dir = ctx.dir;
+      const resuming = ctx.resumeFrom !== undefined;
       const stageLogger = ctx.logger;
       const stageContainer = ctx.container;
-      const stage = (await scope.build(spec, `stages.${spec.name}`, stageContainer)) as Stage;
 
       if (reused) {
         if (!stage.restore) throw new GraphFlowError('GF_RESUME_INVALID', `stage "${spec.name}" (${spec.type}) cannot be reused from another run: it has no restore()`);

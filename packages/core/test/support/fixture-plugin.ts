@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { definePlugin, type Stage, type StageContext } from '../../src';
+import { definePlugin, GraphFlowError, type Stage, type StageContext } from '../../src';
 
 /** What the fixture components record, so tests can see what the container gave them. */
 export const built: { id: string; path: string; options: Record<string, unknown>; resolved?: unknown }[] = [];
@@ -58,12 +58,17 @@ export const fixturePlugin = definePlugin({
           epochs: { type: 'integer', minimum: 1, default: 1 },
           losses: { type: 'array', default: [], items: { type: 'object', gfComponent: 'loss' } },
           failAt: { type: 'integer', minimum: 0 },
+          preflightFails: { type: 'boolean', default: false, description: 'preflight() throws GF_OPTIONS_INVALID' },
         },
         required: ['model'],
         additionalProperties: false,
       },
-      create: (o: { model: string; epochs: number; losses: { type: string; options?: Record<string, unknown> }[]; failAt?: number }, ctx) => {
+      create: (o: { model: string; epochs: number; losses: { type: string; options?: Record<string, unknown> }[]; failAt?: number; preflightFails: boolean }, ctx) => {
         const stage: Stage = {
+          async preflight(sctx: StageContext) {
+            await sctx.resolve<FakeNet>(o.model);
+            if (o.preflightFails) throw new GraphFlowError('GF_OPTIONS_INVALID', `stage ${sctx.name}: the network does not fit the data`, { pointer: `/stages/${sctx.index}/options/model` });
+          },
           async run(sctx: StageContext) {
             const net = await sctx.resolve<FakeNet>(o.model);
             const losses = await Promise.all(o.losses.map((spec, i) => ctx.build(spec, `${ctx.path}.losses.${i}`)));

@@ -33,15 +33,26 @@ export interface EvaluateStageOptions {
 export class EvaluateStage implements Stage {
   constructor(private readonly options: EvaluateStageOptions, private readonly metrics: Metric[]) {}
 
-  async run(ctx: StageContext): Promise<StageResult> {
+  async preflight(ctx: StageContext): Promise<void> {
+    await this.fitted(ctx);
+  }
+
+  /** The data and every evaluated network, checked against each other and the tile (also before any stage runs). */
+  private async fitted(ctx: StageContext): Promise<{ data: SegmentationData; models: [string, SegmentationModel][] }> {
     const { options } = this;
     const data = await ctx.resolve<SegmentationData>(options.data);
     const models: [string, SegmentationModel][] = [];
     for (const [i, ref] of options.models.entries()) {
       const model = await ctx.resolve<SegmentationModel>(ref);
-      checkModelFitsData(model, data, `/options/models/${i}`, { options: options.inference, pointer: `/stages/${ctx.index}/options/inference` });
+      checkModelFitsData(model, data, `/stages/${ctx.index}/options/models/${i}`, { options: options.inference, pointer: `/stages/${ctx.index}/options/inference` });
       models.push([ref, model]);
     }
+    return { data, models };
+  }
+
+  async run(ctx: StageContext): Promise<StageResult> {
+    const { options } = this;
+    const { data, models } = await this.fitted(ctx);
     const started = Date.now();
     const results: Record<string, EvaluationResult> = {};
     const predictions = new Map<string, { sample: Sample; masks: Uint8Array[] }>();

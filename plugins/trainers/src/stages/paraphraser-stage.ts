@@ -32,12 +32,16 @@ export interface ParaphraserStageOptions extends TrainingStageOptions {
 export class ParaphraserStage implements Stage {
   constructor(private readonly options: ParaphraserStageOptions, private readonly deps: { optimizer: Optimizer; schedule: Schedule }) {}
 
+  async preflight(ctx: StageContext): Promise<void> {
+    checkModelFitsData(await ctx.resolve<SegmentationModel>(this.options.teacher), await ctx.resolve<SegmentationData>(this.options.data), `/stages/${ctx.index}/options/teacher`);
+  }
+
   async run(ctx: StageContext): Promise<StageResult> {
     const { options, deps } = this;
     const teacher = await ctx.resolve<SegmentationModel>(options.teacher);
     const paraphraser = await ctx.resolve<FeatureParaphraser>(options.paraphraser);
     const data = await ctx.resolve<SegmentationData>(options.data);
-    checkModelFitsData(teacher, data, '/options/teacher');
+    checkModelFitsData(teacher, data, `/stages/${ctx.index}/options/teacher`);
     const known = new Set(teacher.taps.map((t) => t.name));
     const missing = paraphraser.teacherTaps.filter((t) => !known.has(t));
     if (missing.length > 0) {

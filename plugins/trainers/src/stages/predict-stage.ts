@@ -19,10 +19,19 @@ export interface PredictStageOptions {
 export class PredictStage implements Stage {
   constructor(private readonly options: PredictStageOptions) {}
 
-  async run(ctx: StageContext): Promise<StageResult> {
+  async preflight(ctx: StageContext): Promise<void> {
+    await this.fitted(ctx);
+  }
+
+  private async fitted(ctx: StageContext): Promise<{ model: SegmentationModel; data: SegmentationData }> {
     const model = await ctx.resolve<SegmentationModel>(this.options.model);
     const data = await ctx.resolve<SegmentationData>(this.options.data);
-    checkModelFitsData(model, data, '/options/model', { options: this.options.inference, pointer: `/stages/${ctx.index}/options/inference` });
+    checkModelFitsData(model, data, `/stages/${ctx.index}/options/model`, { options: this.options.inference, pointer: `/stages/${ctx.index}/options/inference` });
+    return { model, data };
+  }
+
+  async run(ctx: StageContext): Promise<StageResult> {
+    const { model, data } = await this.fitted(ctx);
     const started = Date.now();
     const outDir = path.join(ctx.dir, 'predictions');
     const files = await predictImages(model, data.samples(this.options.partition), {

@@ -43,13 +43,24 @@ export interface StudentTrainingDeps {
 export class StudentTrainingStage implements Stage {
   constructor(private readonly kind: 'supervised' | 'distill', private readonly options: StudentTrainingOptions, private readonly deps: StudentTrainingDeps) {}
 
-  async run(ctx: StageContext): Promise<StageResult> {
-    const { options, deps } = this;
+  async preflight(ctx: StageContext): Promise<void> {
+    await this.fitted(ctx);
+  }
+
+  /** The stage's networks and data, checked against each other (also before any stage runs: see preflight). */
+  private async fitted(ctx: StageContext): Promise<{ model: SegmentationModel; data: SegmentationData; teacher: SegmentationModel | undefined }> {
+    const { options } = this;
     const model = await ctx.resolve<SegmentationModel>(options.model);
     const data = await ctx.resolve<SegmentationData>(options.data);
     const teacher = options.teacher ? await ctx.resolve<SegmentationModel>(options.teacher) : undefined;
-    checkModelFitsData(model, data, '/options/model', { options: options.validation.inference, pointer: `/stages/${ctx.index}/options/validation/inference` });
-    if (teacher) checkModelFitsData(teacher, data, '/options/teacher');
+    checkModelFitsData(model, data, `/stages/${ctx.index}/options/model`, { options: options.validation.inference, pointer: `/stages/${ctx.index}/options/validation/inference` });
+    if (teacher) checkModelFitsData(teacher, data, `/stages/${ctx.index}/options/teacher`);
+    return { model, data, teacher };
+  }
+
+  async run(ctx: StageContext): Promise<StageResult> {
+    const { options, deps } = this;
+    const { model, data, teacher } = await this.fitted(ctx);
     if (options.init) await loadSnapshot(options.init, [modelPart('model', model)]);
 
     const [h, w] = data.inputSize;
