@@ -40,7 +40,8 @@ export function makeLeadingAxesReductionWasm(kernelName: string, kind: LeadingRe
     }
     const acc = heapMalloc(backend, cols * 8 + 8);
     try {
-      const accAligned = (acc + 7) & ~7;
+      // Pointers above 2 GiB are valid (the heap may grow to 4 GiB): align in unsigned arithmetic, not with & (int32).
+      const accAligned = Math.ceil(acc / 8) * 8;
       simd['colsum']!(xPtr, accAligned, 0, rows, cols);
       const buffer = heapBuffer(backend);
       const sums = new Float64Array(buffer, accAligned, cols);
