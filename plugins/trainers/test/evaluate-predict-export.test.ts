@@ -165,3 +165,16 @@ test('exportModel reloads a tfjs model.json like a consumer would and rejects on
   await assert.rejects(exportModel(new LayersTinyModel(0.5), path.join(dir, 'bad'), { inputSize: [16, 16] }), (e) => isGraphFlowError(e) && e.code === 'GF_CHECKPOINT_INVALID' && /differ/.test(e.message));
   await assert.rejects(fs.access(path.join(dir, 'bad')), 'a failed export leaves no folder behind');
 });
+
+test('predictImages writes background outside a sample\'s roi (a fundus camera\'s dark surround)', async () => {
+  const model = new OracleModel(1, 2);
+  const h = 4;
+  const w = 4;
+  // Foreground everywhere in the image; the roi keeps the left half only.
+  const roi = Uint8Array.from({ length: h * w }, (_, p) => (p % w < 2 ? 1 : 0));
+  const sample = { id: 'fov', group: 'fov', height: h, width: w, channels: 1, image: new Float32Array(h * w).fill(1), roi };
+  const dir = await tempDir('predict-roi');
+  const [written] = await predictImages(model, [sample], { outDir: dir, overlays: false });
+  const px = Uint8Array.from(await sharp(written!.mask).extractChannel(0).raw().toBuffer());
+  assert.deepEqual(Array.from(px), Array.from(roi), 'class 1 inside the roi, background outside');
+});

@@ -29,6 +29,7 @@ export interface PredictedFile {
 /**
  * Predicts class maps for samples and writes `<id>.mask.png` (8-bit, pixel = class index) and optionally an overlay.
  * Samples are processed in batches of equal size, or tiled (see `inference`); the model runs in inference mode.
+ * Pixels outside a sample's `roi` are written as background.
  */
 export async function predictImages(model: SegmentationModel, samples: Iterable<Sample> | AsyncIterable<Sample>, options: PredictOptions): Promise<PredictedFile[]> {
   const batchSize = options.batchSize ?? 4;
@@ -36,6 +37,10 @@ export async function predictImages(model: SegmentationModel, samples: Iterable<
   const written: PredictedFile[] = [];
   for await (const group of inferenceGroups(samples, batchSize, inference)) {
     const masks = inferClasses(model, group, inference);
+    // Outside the region of interest (a fundus camera's dark surround) nothing was trained or is measured: background.
+    group.forEach((sample, i) => {
+      if (sample.roi) for (let p = 0; p < sample.roi.length; p++) if (sample.roi[p] === 0) masks[i]![p] = 0;
+    });
     for (const [i, sample] of group.entries()) {
       const safe = sample.id.replace(/[^A-Za-z0-9._-]+/g, '_');
       const maskFile = path.join(options.outDir, `${safe}.mask.png`);
