@@ -190,3 +190,25 @@ test('summary builds a manifest\'s models on its backend and reports params and 
   assert.match(table.out, /Model sizes at 128×128/);
   assert.match(table.out, /\| teacher \| backbone\/unet \| [\d,]+ \|/);
 });
+
+test('export records the dataset-wide normalization statistics a run trained with in the model card', async () => {
+  const file = await manifest('stats.json', {
+    name: 'stats',
+    seed: 3,
+    backend: 'cpu',
+    data: { type: 'dataset/synthetic', options: { size: 32, count: 8, classes: 2, normalization: { mode: 'zscore', statistics: 'dataset' }, split: { ratios: { train: 0.5, val: 0.25, test: 0.25 } } } },
+    models: { net: { type: 'backbone/unet', options: { inChannels: 1, numClasses: 2, baseWidth: 4, depth: 2 } } },
+    stages: [{ name: 'train', type: 'stage/supervised', options: { model: 'models.net', steps: 1, batchSize: 2, losses: [{ type: 'loss/ce' }], validation: { every: 0 } } }],
+  });
+  const runDir = path.join(work, 'stats-run');
+  const run = graphflow(['run', file, '--out', runDir], work);
+  assert.equal(run.code, 0, run.err);
+  const exported = graphflow(['export', runDir, '-o', path.join(work, 'stats-export'), '--json'], work);
+  assert.equal(exported.code, 0, exported.err);
+  const card = JSON.parse(exported.out) as { preprocessing: { statistics?: { mode: string; mean: number[]; std: number[]; computedOver: { partition: string; images: number } } } };
+  const stats = card.preprocessing.statistics!;
+  assert.equal(stats.mode, 'zscore');
+  assert.equal(stats.mean.length, 1);
+  assert.ok(stats.std[0]! > 0 && Number.isFinite(stats.mean[0]!));
+  assert.deepEqual(stats.computedOver, { partition: 'train', images: 4 });
+});

@@ -110,7 +110,10 @@ export async function exportCommand(reference: string, options: Common & { out: 
     const { opened, name, model } = await openModel(reference, options);
     const data = opened.manifest.data ? await opened.resolve<SegmentationData>('data') : undefined;
     const size = options.size ? parseSize(options.size) : data ? ([data.inputSize[0], data.inputSize[1]] as [number, number]) : ([128, 128] as [number, number]);
-    const card = await exportModel(model, options.out, { inputSize: size, ...(data ? { classNames: data.classNames } : {}), preprocessing: { dataset: opened.manifest.data?.type, options: opened.manifest.data?.options } });
+    // Dataset-wide statistics are computed from the training images at build time: the card must carry the numbers,
+    // since a consumer of the exported model has no training images to recompute them from.
+    const statistics = data?.normalizationStatistics?.() ?? null;
+    const card = await exportModel(model, options.out, { inputSize: size, ...(data ? { classNames: data.classNames } : {}), preprocessing: { dataset: opened.manifest.data?.type, options: opened.manifest.data?.options, ...(statistics ? { statistics } : {}) } });
     io.out(options.json ? `${JSON.stringify(card, null, 2)}\n` : `exported ${name} (${card.architecture}, ${card.params.toLocaleString('en-US')} params) to ${path.resolve(options.out)}${card.tfjsModel ? ` — ${card.tfjsModel} loads with tf.loadLayersModel` : ''}\n`);
     return 0;
   } catch (e) {

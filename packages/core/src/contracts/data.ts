@@ -82,6 +82,11 @@ export interface SegmentationData {
    * threshold ROI), without a mask: what prediction on new images feeds a model trained on this data (optional).
    */
   preprocessImageFile?(file: string): Promise<Sample>;
+  /**
+   * The per-channel values the normalization uses when they are dataset-wide (computed over the training split or
+   * given), e.g. `{ mode, mean[], std[], clip? }`; null for per-image normalization (optional). Export records them.
+   */
+  normalizationStatistics?(): object | null;
   /** Files or pairs skipped under `strict: false`, for the run report. */
   skipped(): readonly { files: string[]; reason: string }[];
 }
