@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Batch, ForwardOutput, LossInputs, LossTerm, SegmentationModel } from '@graphflow/core';
+import { Rng, type Batch, type ForwardOutput, type LossInputs, type LossTerm, type SegmentationModel } from '@graphflow/core';
+import { withSeededRandom } from './seeded-step-random';
 import { lossInputs } from './loss-inputs';
 import type { StepInput } from './training-loop';
 import { weightAt, type WeightedLoss } from './weighted-loss';
@@ -68,51 +69,45 @@ interface ShareConfig {
  * Each term's share of the student's gradient: ‖w_i ∇θ L_i‖ / Σ_j ‖w_j ∇θ L_j‖ over the student's trainable variables θ
  * (translators and discriminators left out), L_i summed over the update's batches. One extra forward + backward per
  * term with a non-zero weight; a term with weight 0 has share 0. Batch-norm moving statistics are restored afterwards
- * and Math.random is swapped for a fixed generator meanwhile, so the real update is exactly what it would be without
- * these passes. Logged as `<term>/gradShare` and `<term>/gradNorm` (the norm ‖w_i ∇θ L_i‖).
+ * and Math.random draws from a generator of its own meanwhile (withSeededRandom), so the real update is exactly what
+ * it would be without these passes. Logged as `<term>/gradShare` and `<term>/gradNorm` (the norm ‖w_i ∇θ L_i‖).
  */
 export function gradientShares(config: ShareConfig, batches: readonly Batch[], teacherOut: readonly (ForwardOutput | undefined)[], input: StepInput): Record<string, number> {
   const { student, losses } = config;
   const variables = student.trainableVariables();
   const frozen = student.weights().filter((w) => !w.trainable);
   const saved = frozen.map((w) => tf.clone(w.variable));
-  const original = Math.random;
-  let state = 0x9e3779b9 ^ input.step;
-  Math.random = () => {
-    // xorshift32: deterministic, independent of the update's own random stream.
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 4294967296;
-  };
   const norms: Record<string, number> = {};
+  // A generator of its own (not the update's stream) for dropout in these extra passes, so the update is unchanged.
+  const rng = new Rng((0x9e3779b9 ^ input.step) >>> 0);
   try {
-    for (const loss of losses) {
-      const weight = weightAt(loss, input.step, input.totalSteps);
-      const counted = batches.map((b, i) => ({ b, i })).filter(({ b }) => b.labeled || !loss.term.requirements().labels);
-      if (counted.length === 0) continue;
-      if (weight === 0) {
-        norms[loss.name] = 0;
-        continue;
+    withSeededRandom(rng, () => {
+      for (const loss of losses) {
+        const weight = weightAt(loss, input.step, input.totalSteps);
+        const counted = batches.map((b, i) => ({ b, i })).filter(({ b }) => b.labeled || !loss.term.requirements().labels);
+        if (counted.length === 0) continue;
+        if (weight === 0) {
+          norms[loss.name] = 0;
+          continue;
+        }
+        const taps = loss.term.requirements().studentTaps;
+        const { value, grads } = tf.engine().gradients(
+          () =>
+            tf.tidy(() => {
+              const terms = counted.map(({ b, i }) => loss.term.compute(lossInputs(b, student.forward(b.images, { training: true, taps }), teacherOut[i], input.step)));
+              return tf.mul(tf.addN(terms), weight) as tf.Scalar;
+            }),
+          variables,
+          undefined,
+          true,
+        );
+        const present = (grads as (tf.Tensor | null | undefined)[]).filter((g): g is tf.Tensor => g !== null && g !== undefined);
+        const squared = present.length > 0 ? tf.tidy(() => tf.addN(present.map((g) => tf.sum(tf.square(g))))) : undefined;
+        norms[loss.name] = squared ? Math.sqrt(squared.dataSync()[0]!) : 0;
+        tf.dispose([value, ...present, ...(squared ? [squared] : [])]);
       }
-      const taps = loss.term.requirements().studentTaps;
-      const { value, grads } = tf.engine().gradients(
-        () =>
-          tf.tidy(() => {
-            const terms = counted.map(({ b, i }) => loss.term.compute(lossInputs(b, student.forward(b.images, { training: true, taps }), teacherOut[i], input.step)));
-            return tf.mul(tf.addN(terms), weight) as tf.Scalar;
-          }),
-        variables,
-        undefined,
-        true,
-      );
-      const present = (grads as (tf.Tensor | null | undefined)[]).filter((g): g is tf.Tensor => g !== null && g !== undefined);
-      const squared = present.length > 0 ? tf.tidy(() => tf.addN(present.map((g) => tf.sum(tf.square(g))))) : undefined;
-      norms[loss.name] = squared ? Math.sqrt(squared.dataSync()[0]!) : 0;
-      tf.dispose([value, ...present, ...(squared ? [squared] : [])]);
-    }
+    });
   } finally {
-    Math.random = original;
     frozen.forEach((w, i) => w.variable.assign(saved[i]!));
     tf.dispose(saved);
   }
