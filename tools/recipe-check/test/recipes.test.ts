@@ -90,6 +90,25 @@ test('every ablation variants file applies to the manifest beside it: each varia
   }
 });
 
+/**
+ * Smoke-runs a recipe, checks that it and its evaluate stage ended 'done', hands the evaluate stage's metrics and the
+ * run folder to `check`, and removes the run folder whatever happened. Returns the seconds it took.
+ */
+async function smokeEvaluate(file: string, overrides: Parameters<typeof smokeRun>[1], label: string, check: (metrics: Record<string, Record<string, number>>, runDir: string) => void | Promise<void>): Promise<number> {
+  const started = Date.now();
+  const { report, runDir } = await smokeRun(file, overrides, label);
+  try {
+    assert.equal(report.status, 'done', `${label} ended ${report.status}`);
+    const evaluate = report.stages.find((s) => s.type === 'stage/evaluate');
+    assert.ok(evaluate, 'report.json has no evaluate stage');
+    assert.equal(evaluate.status, 'done');
+    await check((evaluate.result?.metrics ?? {}) as Record<string, Record<string, number>>, runDir);
+  } finally {
+    await removeRun(runDir);
+  }
+  return (Date.now() - started) / 1000;
+}
+
 test('smoke runs on small synthetic data' + (SLOW ? ' (all recipes, GRAPHFLOW_SLOW=1)' : ' (a representative subset; GRAPHFLOW_SLOW=1 runs all)'), async (t) => {
   const runnable = recipes.filter((r) => !r.fragment && (SLOW || DEFAULT_RUNS.has(r.id)));
   for (const r of runnable) {
@@ -99,21 +118,12 @@ test('smoke runs on small synthetic data' + (SLOW ? ' (all recipes, GRAPHFLOW_SL
       // Validate the substituted manifest first: a problem is then reported with file:line rather than mid-run.
       const prepared = await validateRecipe(r.file, overrides);
       const evaluated = (prepared.manifest.stages.find((s) => s.type === 'stage/evaluate')?.options?.['models'] ?? []) as string[];
-      const started = Date.now();
-      const { report, runDir } = await smokeRun(r.file, overrides, r.id);
-      try {
-        assert.equal(report.status, 'done', `${r.id} ended ${report.status}`);
-        const evaluate = report.stages.find((s) => s.type === 'stage/evaluate');
-        assert.ok(evaluate, 'report.json has no evaluate stage');
-        assert.equal(evaluate.status, 'done');
-        const metrics = evaluate.result?.metrics ?? {};
+      const seconds = await smokeEvaluate(r.file, overrides, r.id, (metrics) => {
         assert.ok(Object.keys(metrics).length > 0, 'the evaluate stage reported no metrics');
         assert.ok(evaluated.length > 0, 'the evaluate stage names no models');
         for (const model of evaluated) assert.equal(typeof metrics[model]?.['dice'], 'number', `${model}: no dice in report.json`);
-        t.diagnostic(`${r.id}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      } finally {
-        await removeRun(runDir);
-      }
+      });
+      t.diagnostic(`${r.id}: ${seconds.toFixed(1)} s`);
     });
   }
 });
@@ -122,18 +132,11 @@ test('the folder recipe runs as-is on the real ISBI 2012 membrane data', { skip:
   const file = path.join(EXAMPLES_DIR, 'folder', 'manifest.json');
   // Smoke steps on the recipe's own data and split; images at 64×64 (not the recipe's 128) to keep the suite fast.
   const overrides = [{ path: 'data.size', value: 64, source: 'data.size=64' }];
-  const started = Date.now();
-  const { report, runDir } = await smokeRun(file, overrides, 'folder-isbi');
-  try {
-    assert.equal(report.status, 'done');
-    const evaluate = report.stages.find((s) => s.type === 'stage/evaluate');
-    const metrics = evaluate?.result?.metrics ?? {};
+  const seconds = await smokeEvaluate(file, overrides, 'folder-isbi', (metrics) => {
     assert.ok(metrics['models.student'], 'no metrics for the distilled student');
     assert.equal(typeof metrics['models.student']!['dice/membrane'], 'number', 'no membrane Dice: class names not applied');
-    t.diagnostic(`folder on ISBI 2012: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  } finally {
-    await removeRun(runDir);
-  }
+  });
+  t.diagnostic(`folder on ISBI 2012: ${seconds.toFixed(1)} s`);
 });
 
 test('the chasedb1 recipe runs on the real CHASE_DB1 photographs: patches, field of view, tiled whole-image evaluation', { skip: existsSync(CHASEDB1_ROOT) ? false : `${CHASEDB1_ROOT} not found; skipped` }, async (t) => {
@@ -147,12 +150,7 @@ test('the chasedb1 recipe runs on the real CHASE_DB1 photographs: patches, field
     set('data.split.lists.test', ['11']),
     ...['teacher', 'studentAlone', 'distill'].map((s) => set(`stages.${s}.validation.every`, 0)),
   ];
-  const started = Date.now();
-  const { report, runDir } = await smokeRun(file, overrides, 'chasedb1');
-  try {
-    assert.equal(report.status, 'done');
-    const evaluate = report.stages.find((s) => s.type === 'stage/evaluate');
-    const metrics = evaluate?.result?.metrics ?? {};
+  const seconds = await smokeEvaluate(file, overrides, 'chasedb1', async (metrics, runDir) => {
     for (const model of ['models.teacher', 'models.studentAlone', 'models.student']) {
       const dice = metrics[model]?.['dice/vessel'];
       assert.equal(typeof dice, 'number', `${model}: no vessel Dice`);
@@ -161,8 +159,6 @@ test('the chasedb1 recipe runs on the real CHASE_DB1 photographs: patches, field
     const evaluation = JSON.parse(await fs.readFile(path.join(runDir, 'stages', 'evaluate', 'evaluation.json'), 'utf8')) as Record<string, { cases: { id: string }[] }>;
     // Whole test images, not patches: child 11's two eyes, each once.
     assert.deepEqual(evaluation['models.student']!.cases.map((c) => c.id).sort(), ['Image_11L', 'Image_11R']);
-    t.diagnostic(`chasedb1 smoke on the real data: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  } finally {
-    await removeRun(runDir);
-  }
+  });
+  t.diagnostic(`chasedb1 smoke on the real data: ${seconds.toFixed(1)} s`);
 });

@@ -34,19 +34,11 @@ export const WASM_FASTER_KERNELS: readonly tf.KernelConfig[] = [
   conv2dBackpropInputWasm,
   makeTileWasm(original(tf.Tile)),
   // Per-channel broadcasts, leading-axis reductions and unary ops on the heap with wasm SIMD (simd-module.ts).
-  makeChannelBroadcastBinaryWasm(tf.Add, 'add', original(tf.Add)),
-  makeChannelBroadcastBinaryWasm(tf.Sub, 'sub', original(tf.Sub)),
-  makeChannelBroadcastBinaryWasm(tf.Multiply, 'mul', original(tf.Multiply)),
-  makeChannelBroadcastBinaryWasm(tf.RealDiv, 'div', original(tf.RealDiv)),
-  makeChannelBroadcastBinaryWasm(tf.Maximum, 'max', original(tf.Maximum)),
-  makeChannelBroadcastBinaryWasm(tf.Minimum, 'min', original(tf.Minimum)),
-  makeChannelBroadcastBinaryWasm(tf.SquaredDifference, 'sqdiff', original(tf.SquaredDifference)),
-  makeLeadingAxesReductionWasm(tf.Sum, 'sum', original(tf.Sum)),
-  makeLeadingAxesReductionWasm(tf.Mean, 'mean', original(tf.Mean)),
-  makeLeadingAxesReductionWasm(tf.Max, 'max', original(tf.Max)),
-  makeSimdUnaryWasm(tf.Square, 'square', original(tf.Square)),
-  makeSimdUnaryWasm(tf.Neg, 'neg', original(tf.Neg)),
-  makeSimdUnaryWasm(tf.Relu, 'relu', original(tf.Relu)),
+  ...(
+    [[tf.Add, 'add'], [tf.Sub, 'sub'], [tf.Multiply, 'mul'], [tf.RealDiv, 'div'], [tf.Maximum, 'max'], [tf.Minimum, 'min'], [tf.SquaredDifference, 'sqdiff']] as const
+  ).map(([kernel, op]) => makeChannelBroadcastBinaryWasm(kernel, op, original(kernel))),
+  ...([[tf.Sum, 'sum'], [tf.Mean, 'mean'], [tf.Max, 'max']] as const).map(([kernel, kind]) => makeLeadingAxesReductionWasm(kernel, kind, original(kernel))),
+  ...([[tf.Square, 'square'], [tf.Neg, 'neg'], [tf.Relu, 'relu']] as const).map(([kernel, op]) => makeSimdUnaryWasm(kernel, op, original(kernel))),
 ];
 
 /** tfjs's own kernels that a faster one replaced, to put back with `faster: false`. */
