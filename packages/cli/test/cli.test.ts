@@ -212,3 +212,10 @@ test('export records the dataset-wide normalization statistics a run trained wit
   assert.ok(stats.std[0]! > 0 && Number.isFinite(stats.mean[0]!));
   assert.deepEqual(stats.computedOver, { partition: 'train', images: 4 });
 });
+
+test('output piped into a reader that stops early (graphflow describe … | head -c 1) ends quietly with exit 0', () => {
+  // The reader takes one byte and closes the pipe while graphflow is still writing.
+  const r = spawnSync('/bin/bash', ['-c', `"${process.execPath}" "${BIN}" describe loss/graph-flow | head -c 1 > /dev/null; exit \${PIPESTATUS[0]}`], { cwd: work, encoding: 'utf8' });
+  assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/);
+  assert.equal(r.status, 0, r.stderr);
+});
