@@ -5,6 +5,7 @@ import {
   RunDirectory,
   closest,
   preparePipeline,
+  readJsonSource,
   runPipeline,
   writeJsonAtomic,
   writeFileAtomic,
@@ -151,10 +152,9 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
     (request.seeds ?? []).map((seed) => ({ seed, overrides: [...request.overrides, ...variantOverrides(v), seedOverride(entry!, seed)] }));
   let variants: Variant[];
   if (request.variantsFile) {
-    const text = await fs.readFile(request.variantsFile, 'utf8').catch((e: Error) => {
-      throw new GraphFlowError('GF_MANIFEST_NOT_FOUND', `cannot read ${request.variantsFile}: ${e.message}`, { file: request.variantsFile! });
-    });
-    variants = fileVariants(JSON.parse(text), request.variantsFile);
+    // Read like a manifest: size and nesting limits, no "__proto__" keys, JSON errors with line and column.
+    const source = await readJsonSource(request.variantsFile);
+    variants = fileVariants(source.value, source.file, source);
   } else {
     variants = presetVariants(request.preset ?? 'losses', stage, (id) => registry.get(id) !== undefined);
   }

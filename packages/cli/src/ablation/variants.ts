@@ -1,4 +1,4 @@
-import { GraphFlowError, isPlainObject, type Override, type StageSpec } from '@graphflow/core';
+import { GraphFlowError, isPlainObject, joinPointer, overridePathProblem, type Override, type SourceFile, type StageSpec } from '@graphflow/core';
 
 /** One ablation variant: a name and the overrides (`path → value`) that turn the base manifest into it. */
 export interface Variant {
@@ -66,14 +66,24 @@ export function presetVariants(preset: Preset, stage: StageSpec, registered: (id
   ];
 }
 
-/** Variants from a file: `{ "variants": { "<name>": { "<path>": <value>, … } } }`. */
-export function fileVariants(value: unknown, file: string): Variant[] {
+/**
+ * Variants from a file: `{ "variants": { "<name>": { "<path>": <value>, … } } }`. Each path must be one `--set` would
+ * accept (dot-separated keys or indices, no `__proto__`, `constructor` or `prototype`): GF_OVERRIDE_INVALID otherwise,
+ * naming the file, pointer and line. `source` (the parsed file) gives the lines.
+ */
+export function fileVariants(value: unknown, file: string, source?: Pick<SourceFile, 'locate'>): Variant[] {
+  const at = (pointer: string) => ({ file, pointer, ...(source?.locate(pointer) ?? {}) });
   const variants = isPlainObject(value) ? value['variants'] : undefined;
   if (!isPlainObject(variants) || Object.keys(variants).length === 0) {
-    throw new GraphFlowError('GF_MANIFEST_INVALID', 'an ablation file needs a non-empty "variants" object of name → { path: value } overrides', { file, pointer: '/variants' });
+    throw new GraphFlowError('GF_MANIFEST_INVALID', 'an ablation file needs a non-empty "variants" object of name → { path: value } overrides', at('/variants'));
   }
   return Object.entries(variants).map(([name, overrides]) => {
-    if (!isPlainObject(overrides)) throw new GraphFlowError('GF_MANIFEST_INVALID', `variant "${name}" must map override paths to values`, { file, pointer: `/variants/${name}` });
+    const pointer = joinPointer('/variants', name);
+    if (!isPlainObject(overrides)) throw new GraphFlowError('GF_MANIFEST_INVALID', `variant "${name}" must map override paths to values`, at(pointer));
+    for (const p of Object.keys(overrides)) {
+      const problem = overridePathProblem(p);
+      if (problem) throw new GraphFlowError(problem.code, `variant "${name}": ${problem.message}`, at(joinPointer(pointer, p)));
+    }
     return { name, overrides };
   });
 }

@@ -1,7 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import type { Problem } from '../errors/graphflow-error';
 import type { ErrorCode } from '../errors/codes';
-import { closest } from '../util/suggest';
+import { closest, type Suggester } from '../util/suggest';
 import { joinPointer } from './json-pointer';
 
 /**
@@ -9,15 +9,23 @@ import { joinPointer } from './json-pointer';
  * with what was expected and a near-miss suggestion for misspelled keys and enum values.
  * `prefix` is the JSON pointer of the validated object inside the manifest.
  */
-export function ajvErrorsToProblems(errors: readonly ErrorObject[] | null | undefined, prefix: string, code: ErrorCode = 'GF_MANIFEST_INVALID'): Problem[] {
+export function ajvErrorsToProblems(errors: readonly ErrorObject[] | null | undefined, prefix: string, code: ErrorCode = 'GF_MANIFEST_INVALID', suggester?: Suggester): Problem[] {
   if (!errors) return [];
   // Branch errors of a failed oneOf/anyOf are noise next to the one "matches no allowed form" error.
-  const unions = errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.schemaPath);
-  const relevant = errors.filter((e) => !unions.some((u) => e.schemaPath !== u && e.schemaPath.startsWith(`${u}/`)));
+  // (A set of union schema paths, each error checked against its own path prefixes: linear in the errors.)
+  const unions = new Set(errors.filter((e) => e.keyword === 'oneOf' || e.keyword === 'anyOf').map((e) => e.schemaPath));
+  const insideUnion = (schemaPath: string) => {
+    for (let i = schemaPath.lastIndexOf('/'); i > 0; i = schemaPath.lastIndexOf('/', i - 1)) {
+      if (unions.has(schemaPath.slice(0, i))) return true;
+    }
+    return false;
+  };
+  const relevant = unions.size ? errors.filter((e) => !insideUnion(e.schemaPath)) : errors;
+  const suggest = (input: string, candidates: string[], list: string) => (suggester ? suggester.closest(input, candidates, list) : closest(input, candidates));
   const problems: Problem[] = [];
   const seen = new Set<string>();
   for (const error of relevant) {
-    const problem = toProblem(error, prefix, code);
+    const problem = toProblem(error, prefix, code, suggest);
     const key = `${problem.pointer}|${problem.message}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -26,7 +34,9 @@ export function ajvErrorsToProblems(errors: readonly ErrorObject[] | null | unde
   return problems;
 }
 
-function toProblem(error: ErrorObject, prefix: string, code: ErrorCode): Problem {
+type Suggest = (input: string, candidates: string[], list: string) => string | undefined;
+
+function toProblem(error: ErrorObject, prefix: string, code: ErrorCode, suggest: Suggest): Problem {
   const at = prefix + error.instancePath;
   const params = error.params as Record<string, unknown>;
   const parent = error.parentSchema as Record<string, unknown> | undefined;
@@ -35,7 +45,7 @@ function toProblem(error: ErrorObject, prefix: string, code: ErrorCode): Problem
     case 'additionalProperties': {
       const key = String(params['additionalProperty']);
       const allowed = Object.keys((parent?.['properties'] as Record<string, unknown> | undefined) ?? {});
-      const suggestion = closest(key, allowed);
+      const suggestion = suggest(key, allowed, `keys:${error.schemaPath}`);
       return {
         code,
         pointer: joinPointer(at, key),
@@ -53,11 +63,11 @@ function toProblem(error: ErrorObject, prefix: string, code: ErrorCode): Problem
     case 'enum': {
       const allowed = (params['allowedValues'] as unknown[]) ?? [];
       const value = error.data;
-      const suggestion = typeof value === 'string' ? closest(value, allowed.filter((v): v is string => typeof v === 'string')) : undefined;
+      const suggestion = typeof value === 'string' ? suggest(value, allowed.filter((v): v is string => typeof v === 'string'), `enum:${error.schemaPath}`) : undefined;
       return {
         code,
         pointer: at,
-        message: `value ${JSON.stringify(value)} is not allowed`,
+        message: `value ${shortJson(value)} is not allowed`,
         expected: `one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`,
         ...(suggestion ? { suggestion } : {}),
       };
@@ -72,7 +82,7 @@ function toProblem(error: ErrorObject, prefix: string, code: ErrorCode): Problem
       return {
         code,
         pointer: at,
-        message: `value ${JSON.stringify(error.data)} has the wrong form`,
+        message: `value ${shortJson(error.data)} has the wrong form`,
         expected: typeof parent?.['description'] === 'string' ? String(parent['description']) : `a string matching ${String(params['pattern'])}`,
       };
     default:

@@ -15,7 +15,7 @@ export function pointerTokens(pointer: string): string[] {
 export function getAtPointer(root: unknown, pointer: string): unknown {
   let node: unknown = root;
   for (const token of pointerTokens(pointer)) {
-    if (node === null || typeof node !== 'object') return undefined;
+    if (node === null || typeof node !== 'object' || !Object.prototype.hasOwnProperty.call(node, token)) return undefined;
     node = (node as Record<string, unknown>)[token];
   }
   return node;

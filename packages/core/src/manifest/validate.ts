@@ -1,7 +1,8 @@
 import { GraphFlowError, type Problem } from '../errors/graphflow-error';
 import type { Registry } from '../registry/registry';
 import { collectKeywordHits } from '../registry/schema-compiler';
-import { closest } from '../util/suggest';
+import { Suggester, listSome } from '../util/suggest';
+import { MANIFEST_LIMITS } from './limits';
 import { ajvErrorsToProblems } from './ajv-problems';
 import { joinPointer, pointerTokens } from './json-pointer';
 import { locatePointer, type LoadedManifest } from './load';
@@ -34,12 +35,13 @@ const ENTRY_KINDS: Record<string, string[]> = { data: ['dataset'], models: ['bac
 export function validateManifest(loaded: LoadedManifest, registry: Registry): ValidationOutcome {
   const problems: Problem[] = [];
   const doc = clone(loaded.value);
+  const suggester = new Suggester();
   const validateTop = registry.ajv.getSchema('urn:graphflow:schema:manifest') ?? registry.ajv.compile(manifestSchema());
-  if (!validateTop(doc)) problems.push(...ajvErrorsToProblems(validateTop.errors, ''));
+  if (!validateTop(doc)) problems.push(...ajvErrorsToProblems(validateTop.errors, '', 'GF_MANIFEST_INVALID', suggester));
 
   const references: FoundReference[] = [];
   const checkSpec = (spec: unknown, pointer: string, kinds: string[], stageIndex?: number) =>
-    validateComponentSpec(spec, pointer, kinds, registry, problems, references, stageIndex);
+    validateComponentSpec(spec, pointer, kinds, registry, problems, references, stageIndex, suggester);
 
   if (doc['data'] !== undefined) checkSpec(doc['data'], '/data', ENTRY_KINDS['data']!);
   if (isPlainObject(doc['models'])) {
@@ -59,14 +61,22 @@ export function validateManifest(loaded: LoadedManifest, registry: Registry): Va
     checkSpec(stage, `/stages/${i}`, ENTRY_KINDS['stages']!, i);
   });
 
-  checkBackend(doc, registry, problems);
-  checkReferences(doc, references, stageNames, problems);
+  checkBackend(doc, registry, problems, suggester);
+  checkReferences(doc, references, stageNames, problems, suggester);
 
-  if (problems.length > 0) {
-    const located = problems.map((p) => ({ ...p, ...locatePointer(loaded, p.pointer ?? '') }));
-    throw GraphFlowError.fromProblems(located, `${loaded.file}: ${located.length} problems found`);
-  }
+  if (problems.length > 0) throw problemsError(problems, loaded);
   return { manifest: doc as unknown as ResolvedManifest, references };
+}
+
+/**
+ * One error for every problem found, located in the files. At most MANIFEST_LIMITS.maxProblems are listed (the first
+ * ones, in document order); a last problem counts the rest, so the output stays bounded whatever the input.
+ */
+export function problemsError(problems: Problem[], loaded: Pick<LoadedManifest, 'sources' | 'file'>): GraphFlowError {
+  const max = MANIFEST_LIMITS.maxProblems;
+  // Only the listed ones are located (GraphFlowError keeps the first `max` and counts the rest).
+  const located: Problem[] = problems.map((p, i) => (i < max ? { ...p, ...locatePointer(loaded, p.pointer ?? '') } : p));
+  return GraphFlowError.fromProblems(located, `${loaded.file}: ${problems.length.toLocaleString('en-US')} problems found`);
 }
 
 function validateComponentSpec(
@@ -77,6 +87,7 @@ function validateComponentSpec(
   problems: Problem[],
   references: FoundReference[],
   stageIndex: number | undefined,
+  suggester: Suggester,
 ): void {
   if (!isPlainObject(spec) || typeof spec['type'] !== 'string') {
     if (!isPlainObject(spec) || spec['type'] === undefined) {
@@ -93,7 +104,7 @@ function validateComponentSpec(
   const registered = registry.get(type);
   if (!registered) {
     const sameKinds = kinds.flatMap((k) => registry.list(k).map((c) => c.id));
-    const suggestion = closest(type, sameKinds) ?? registry.suggest(type);
+    const suggestion = suggester.closest(type, sameKinds, `kinds:${kinds.join(',')}`) ?? suggester.get(`registry\u0000${type}`, () => registry.suggest(type));
     problems.push({
       code: 'GF_COMPONENT_UNKNOWN',
       pointer: `${pointer}/type`,
@@ -112,21 +123,24 @@ function validateComponentSpec(
   if (!isPlainObject(options)) return; // wrong type: reported by the schema
   const optionsPointer = `${pointer}/options`;
   const { result: ok, hits } = collectKeywordHits(() => registered.validate(options));
-  if (!ok) problems.push(...ajvErrorsToProblems(registered.validate.errors, optionsPointer));
+  if (!ok) problems.push(...ajvErrorsToProblems(registered.validate.errors, optionsPointer, 'GF_MANIFEST_INVALID', suggester));
   const rules = registered.definition.rules;
   // Rules may assume schema-valid options; nested specs and references are still checked either way.
   if (ok && rules) {
     try {
-      for (const violation of rules(options)) {
+      const violations = rules(options);
+      if (!Array.isArray(violations)) throw new TypeError('rules() did not return a list');
+      for (const violation of violations as unknown[]) {
+        const v = (isPlainObject(violation) ? violation : {}) as { pointer?: unknown; message?: unknown; expected?: unknown };
         problems.push({
           code: 'GF_OPTIONS_INVALID',
-          pointer: optionsPointer + violation.pointer,
-          message: `${type}: ${violation.message}`,
-          ...(violation.expected ? { expected: violation.expected } : {}),
+          pointer: optionsPointer + (typeof v.pointer === 'string' ? v.pointer : ''),
+          message: `${type}: ${typeof v.message === 'string' ? v.message : 'options break a rule of the component'}`,
+          ...(typeof v.expected === 'string' && v.expected ? { expected: v.expected } : {}),
         });
       }
     } catch (e) {
-      problems.push({ code: 'GF_OPTIONS_INVALID', pointer: optionsPointer, message: `${type}: options rule check failed: ${(e as Error).message}` });
+      problems.push({ code: 'GF_OPTIONS_INVALID', pointer: optionsPointer, message: `${type}: options rule check failed: ${describeThrown(e)}` });
     }
   }
   for (const hit of hits) {
@@ -134,18 +148,28 @@ function validateComponentSpec(
     if (hit.keyword === 'gfRef') {
       if (typeof hit.data === 'string') references.push({ namespace: hit.argument, value: hit.data, pointer: at, ...(stageIndex !== undefined ? { stageIndex } : {}) });
     } else {
-      validateComponentSpec(hit.data, at, [hit.argument], registry, problems, references, stageIndex);
+      validateComponentSpec(hit.data, at, [hit.argument], registry, problems, references, stageIndex, suggester);
     }
   }
 }
 
-function checkBackend(doc: Record<string, unknown>, registry: Registry, problems: Problem[]): void {
+/** A message for anything a plugin's code threw (not necessarily an Error). */
+function describeThrown(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  try {
+    return String(e);
+  } catch {
+    return 'an unprintable value';
+  }
+}
+
+function checkBackend(doc: Record<string, unknown>, registry: Registry, problems: Problem[], suggester: Suggester): void {
   const backend = doc['backend'];
   const name = typeof backend === 'string' ? backend : isPlainObject(backend) && typeof backend['name'] === 'string' ? backend['name'] : undefined;
   if (name === undefined || name === 'auto') return;
   const available = registry.list('backend').map((c) => c.definition.name);
   if (available.length === 0 || available.includes(name)) return;
-  const suggestion = closest(name, available);
+  const suggestion = suggester.closest(name, available, 'backends');
   problems.push({
     code: 'GF_COMPONENT_UNKNOWN',
     pointer: typeof backend === 'string' ? '/backend' : '/backend/name',
@@ -155,38 +179,43 @@ function checkBackend(doc: Record<string, unknown>, registry: Registry, problems
   });
 }
 
-function checkReferences(doc: Record<string, unknown>, references: FoundReference[], stageNames: Map<string, number>, problems: Problem[]): void {
+function checkReferences(doc: Record<string, unknown>, references: FoundReference[], stageNames: Map<string, number>, problems: Problem[], suggester: Suggester): void {
   const models = isPlainObject(doc['models']) ? Object.keys(doc['models']) : [];
+  const modelSet = new Set(models);
+  const stageList = [...stageNames.keys()];
+  // The same for every reference: built once, bounded in length.
+  const modelsExpected = models.length ? `one of ${listSome(models, 20, (m) => `"models.${m}"`)}` : 'a model defined under "models"';
   for (const ref of references) {
     const tokens = ref.value.split('.');
+    const shown = ref.value.length > 200 ? `${ref.value.slice(0, 197)}...` : ref.value;
     const head = tokens[0];
     const fail = (message: string, expected: string, suggestion?: string) =>
       problems.push({ code: 'GF_MANIFEST_REF', pointer: ref.pointer, message, expected, ...(suggestion ? { suggestion } : {}) });
     if (head !== ref.namespace) {
-      fail(`"${ref.value}" is not a reference to ${ref.namespace}`, ref.namespace === 'data' ? '"data"' : `"${ref.namespace}.<name>"`);
+      fail(`"${shown}" is not a reference to ${ref.namespace}`, ref.namespace === 'data' ? '"data"' : `"${ref.namespace}.<name>"`);
       continue;
     }
     if (ref.namespace === 'data') {
-      if (tokens.length !== 1) fail(`"${ref.value}" is not a data reference`, '"data"');
+      if (tokens.length !== 1) fail(`"${shown}" is not a data reference`, '"data"');
       else if (doc['data'] === undefined) fail('the manifest has no "data" entry to reference', 'a "data" entry in the manifest');
       continue;
     }
     const name = tokens[1];
     if (tokens.length < 2 || !name) {
-      fail(`"${ref.value}" names no entry`, `"${ref.namespace}.<name>"`);
+      fail(`"${shown}" names no entry`, `"${ref.namespace}.<name>"`);
       continue;
     }
-    if (ref.namespace === 'models' && !models.includes(name)) {
-      const s = closest(name, models);
-      fail(`reference "${ref.value}": no model named "${name}" is defined`, models.length ? `one of ${models.map((m) => `"models.${m}"`).join(', ')}` : 'a model defined under "models"', s ? `models.${s}` : undefined);
+    if (ref.namespace === 'models' && !modelSet.has(name)) {
+      const s = suggester.closest(name, models, 'models');
+      fail(`reference "${shown}": no model named "${name}" is defined`, modelsExpected, s ? `models.${s}` : undefined);
     }
     if (ref.namespace === 'stages') {
       const index = stageNames.get(name);
       if (index === undefined) {
-        const s = closest(name, [...stageNames.keys()]);
-        fail(`reference "${ref.value}": no stage named "${name}"`, 'the name of an earlier stage', s ? `stages.${s}` : undefined);
+        const s = suggester.closest(name, stageList, 'stages');
+        fail(`reference "${shown}": no stage named "${name}"`, 'the name of an earlier stage', s ? `stages.${s}` : undefined);
       } else if (ref.stageIndex !== undefined && index >= ref.stageIndex) {
-        fail(`reference "${ref.value}": stage "${name}" does not run before this one`, 'the name of an earlier stage');
+        fail(`reference "${shown}": stage "${name}" does not run before this one`, 'the name of an earlier stage');
       }
     }
   }
