@@ -24,10 +24,10 @@ export interface OpenedModel {
  * Open `<run-dir>[#<model>]`: rebuild the run's components, restore what its finished stages trained, and return the
  * named model (default: the one the last training stage produced).
  */
-export async function openModel(reference: string, options: { plugin?: string[]; backend?: string }): Promise<OpenedModel> {
+export async function openModel(reference: string, options: { plugin?: string[]; allowPlugins?: boolean; backend?: string }): Promise<OpenedModel> {
   const hash = reference.lastIndexOf('#');
   const runDir = hash > 0 ? reference.slice(0, hash) : reference;
-  const opened = await openRun(runDir, { ...cliPluginSetup(options.plugin), ...(options.backend ? { backend: options.backend } : {}) });
+  const opened = await openRun(runDir, { ...cliPluginSetup(options), ...(options.backend ? { backend: options.backend } : {}) });
   const names = Object.keys(opened.manifest.models);
   const name = hash > 0 ? reference.slice(hash + 1) : defaultModelName(opened.manifest);
   if (!name || !names.includes(name)) {

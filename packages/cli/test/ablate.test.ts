@@ -52,7 +52,7 @@ test('ablate trains earlier stages once and tabulates each variant of the stage'
   };
   await fs.writeFile(path.join(work, 'm.json'), JSON.stringify(manifest));
   const out = path.join(work, 'abl');
-  const r = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--stage', 'distill', '--preset', 'losses', '--metrics', 'dice,iou', '--out', out, '--log-level', 'silent'], { cwd: work, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--allow-plugins', '--stage', 'distill', '--preset', 'losses', '--metrics', 'dice,iou', '--out', out, '--log-level', 'silent'], { cwd: work, encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const result = JSON.parse(await fs.readFile(path.join(out, 'ablation.json'), 'utf8'));
   const dice = Object.fromEntries(result.rows.map((row: { variant: string; metrics: { dice: number } }) => [row.variant, row.metrics.dice]));
@@ -64,11 +64,11 @@ test('ablate trains earlier stages once and tabulates each variant of the stage'
   const png = await fs.readFile(path.join(out, 'ablation.png'));
   assert.deepEqual([...png.subarray(1, 4)].map((c) => String.fromCharCode(c)).join(''), 'PNG');
 
-  const pairs = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--stage', 'distill', '--preset', 'pairs', '--metrics', 'dice', '--log-level', 'silent', '--out', path.join(work, 'pairs')], { cwd: work, encoding: 'utf8' });
+  const pairs = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--allow-plugins', '--stage', 'distill', '--preset', 'pairs', '--metrics', 'dice', '--log-level', 'silent', '--out', path.join(work, 'pairs')], { cwd: work, encoding: 'utf8' });
   assert.equal(pairs.status, 0, pairs.stderr);
   assert.match(pairs.stdout, /\| \|L\|=3 \| 0\.8300 \|/);
 
-  const bad = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--stage', 'distil'], { cwd: work, encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--allow-plugins', '--stage', 'distil'], { cwd: work, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /no stage named "distil".*did you mean "distill"/);
 });
@@ -90,7 +90,7 @@ test('ablate --seeds repeats each variant over initial-weight seeds and reports 
   const base = { name: 'abl', defaultPlugins: false, plugins: ['./acme'], models: { student: { type: 'backbone/tiny' } } };
   await fs.writeFile(path.join(work, 'm.json'), JSON.stringify({ ...base, stages: [{ name: 'teacher', type: 'stage/teach' }, { ...distill, options: { ...distill.options, student: 'models.student' } }] }));
   await fs.writeFile(path.join(work, 'bare.json'), JSON.stringify({ ...base, stages: [{ name: 'teacher', type: 'stage/teach' }, distill] }));
-  const ablate = (...args: string[]) => spawnSync(process.execPath, [BIN, 'ablate', '--stage', 'distill', '--log-level', 'silent', ...args], { cwd: work, encoding: 'utf8' });
+  const ablate = (...args: string[]) => spawnSync(process.execPath, [BIN, 'ablate', '--allow-plugins', '--stage', 'distill', '--log-level', 'silent', ...args], { cwd: work, encoding: 'utf8' });
 
   const out = path.join(work, 'abl');
   const r = ablate('m.json', '--preset', 'losses', '--metrics', 'dice,iou', '--seeds', '1,2,3', '--out', out);

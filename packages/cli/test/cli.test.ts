@@ -56,6 +56,8 @@ before(async () => {
   await fs.writeFile(path.join(work, 'acme-plugin', 'package.json'), JSON.stringify({ name: 'acme-graphflow-echo', main: 'index.js' }));
   await fs.mkdir(path.join(work, 'thrower'));
   await fs.writeFile(path.join(work, 'thrower', 'index.js'), "module.exports = { name: 'thrower', register() { throw new Error('register exploded'); } };");
+  // The user's project allows these two folder plugins (graphflow.allowPlugins), so its manifests load them without flags.
+  await fs.writeFile(path.join(work, 'package.json'), JSON.stringify({ name: 'cli-test-project', private: true, graphflow: { allowPlugins: ['./acme-plugin', './thrower'] } }));
 });
 
 async function manifest(name: string, value: unknown): Promise<string> {
@@ -139,7 +141,7 @@ test('bad JSON, missing and throwing plugins, and run failures get their codes a
   assert.match(j.err, /GF_MANIFEST_JSON: .*broken\.json:2:15/);
 
   const missing = await manifest('missing.json', echoManifest({ plugins: ['./acme-plugin', './nowhere', 'graphflow-plugin-nope'] }));
-  const m = graphflow(['validate', missing], work);
+  const m = graphflow(['validate', missing, '--allow-plugins'], work);
   assert.equal(m.code, 2);
   assert.match(m.err, /GF_PLUGIN_NOT_FOUND: .*missing\.json:\d+:\d+ at \/plugins\/1: cannot load plugin ".*nowhere": no plugin module at/);
   assert.match(m.err, /at \/plugins\/2: cannot load plugin "graphflow-plugin-nope": package "graphflow-plugin-nope" is not installed/);

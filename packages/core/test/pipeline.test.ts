@@ -9,6 +9,8 @@ import { fixturePlugin, FakeNet, tempDir, writeJson } from './support/fixture-pl
 
 const quiet = Object.assign(new Writable({ write: (_c, _e, cb) => cb() }), { isTTY: false });
 const fixturePath = path.join(__dirname, 'support', 'fixture-plugin.js');
+/** These tests' manifests name test plugins by path: the test vouches for them (as --allow-plugins does). */
+const TRUSTED = { allowManifestPlugins: true };
 
 function manifest(extra: Record<string, unknown> = {}) {
   return {
@@ -27,7 +29,7 @@ function manifest(extra: Record<string, unknown> = {}) {
 test('a pipeline runs end to end: stages share model singletons, write artifacts, report and log', async () => {
   const dir = await tempDir();
   const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: path.join(dir, 'runs') } }));
-  const { runDir, report } = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] });
+  const { runDir, report } = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED });
   assert.equal(report.status, 'done');
   assert.ok(runDir.startsWith(path.join(dir, 'runs', 'demo-')));
   // the second stage saw the model the first stage trained (one instance per run)
@@ -48,10 +50,10 @@ test('a pipeline runs end to end: stages share model singletons, write artifacts
 test('two runs of one manifest get separate folders; an explicit existing --out is refused', async () => {
   const dir = await tempDir();
   const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: path.join(dir, 'runs') } }));
-  const a = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] });
-  const b = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] });
+  const a = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED });
+  const b = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED });
   assert.notEqual(a.runDir, b.runDir);
-  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], outDir: a.runDir }), (e: GraphFlowError) => e.code === 'GF_RUN_DIR_EXISTS');
+  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED, outDir: a.runDir }), (e: GraphFlowError) => e.code === 'GF_RUN_DIR_EXISTS');
   assert.equal(await fs.readFile(path.join(a.runDir, 'stages', 'teach', 'trained.txt'), 'utf8'), 'models.teacher 2\n');
 });
 
@@ -59,7 +61,7 @@ test('an invalid manifest writes nothing to the output folder', async () => {
   const dir = await tempDir();
   const out = path.join(dir, 'runs');
   const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: out }, seed: -1 }));
-  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] }), (e: GraphFlowError) => e.code === 'GF_MANIFEST_INVALID' && e.exitCode === 2);
+  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED }), (e: GraphFlowError) => e.code === 'GF_MANIFEST_INVALID' && e.exitCode === 2);
   await assert.rejects(fs.access(out));
 });
 
@@ -69,15 +71,15 @@ test('a failing stage fails the run with exit code 1; --resume restores finished
   (m.stages[1] as { options: Record<string, unknown> }).options['failAt'] = 0;
   const file = await writeJson(path.join(dir, 'm.json'), m);
   const out = path.join(dir, 'run1');
-  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], outDir: out }), (e: GraphFlowError) => e.code === 'GF_STAGE_FAILED' && e.exitCode === 1);
+  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED, outDir: out }), (e: GraphFlowError) => e.code === 'GF_STAGE_FAILED' && e.exitCode === 1);
   const failed = JSON.parse(await fs.readFile(path.join(out, 'report.json'), 'utf8')) as RunReport;
   assert.equal(failed.status, 'failed');
   assert.deepEqual(failed.stages.map((s) => s.status), ['done', 'failed']);
   // The resumed run uses the saved manifest (which still fails): finished stage restored, failed one re-entered.
-  await assert.rejects(runPipeline({ resumeDir: out, console: quiet, defaultPlugins: [] }), /boom at epoch 0/);
+  await assert.rejects(runPipeline({ resumeDir: out, console: quiet, defaultPlugins: [], consent: TRUSTED }), /boom at epoch 0/);
   const again = JSON.parse(await fs.readFile(path.join(out, 'report.json'), 'utf8')) as RunReport;
   assert.deepEqual(again.stages.map((s) => s.status), ['restored', 'failed']);
-  await assert.rejects(runPipeline({ resumeDir: dir, console: quiet, defaultPlugins: [] }), (e: GraphFlowError) => e.code === 'GF_RESUME_INVALID');
+  await assert.rejects(runPipeline({ resumeDir: dir, console: quiet, defaultPlugins: [], consent: TRUSTED }), (e: GraphFlowError) => e.code === 'GF_RESUME_INVALID');
 });
 
 test('components get collaborators from the container; stage scopes are child containers', async () => {
@@ -106,14 +108,14 @@ test('components get collaborators from the container; stage scopes are child co
 test('reuse takes named stages from an earlier run through restore()', async () => {
   const dir = await tempDir();
   const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: path.join(dir, 'runs') } }));
-  const first = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] });
-  const second = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], reuse: { runDir: first.runDir, stages: ['teach'] } });
+  const first = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED });
+  const second = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED, reuse: { runDir: first.runDir, stages: ['teach'] } });
   assert.deepEqual(second.report.stages.map((s) => s.status), ['reused', 'done']);
   // 'again' trained once on top of the restored model: restored marker + itself
   assert.equal(second.report.stages[1]!.result?.metrics?.['trainedBy'], 2);
   await assert.rejects(fs.access(path.join(second.runDir, 'stages', 'teach')));
   await assert.rejects(
-    runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], reuse: { runDir: dir, stages: ['teach'] } }),
+    runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED, reuse: { runDir: dir, stages: ['teach'] } }),
     (e: GraphFlowError) => e.code === 'GF_RESUME_INVALID',
   );
 });
@@ -121,12 +123,12 @@ test('reuse takes named stages from an earlier run through restore()', async () 
 test('openRun rebuilds a finished run and restores what its stages produced, without training', async () => {
   const dir = await tempDir();
   const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: path.join(dir, 'runs') } }));
-  const { runDir } = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] });
-  const opened = await openRun(runDir, { defaultPlugins: [], console: quiet });
+  const { runDir } = await runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED });
+  const opened = await openRun(runDir, { defaultPlugins: [], consent: TRUSTED, console: quiet });
   assert.deepEqual(opened.restored, ['teach', 'again']);
   const net = await opened.resolve<FakeNet>('models.teacher');
   assert.deepEqual(net.trainedBy, ['teach(restored)', 'again(restored)']);
-  await assert.rejects(openRun(dir, { defaultPlugins: [], console: quiet }), (e: GraphFlowError) => e.code === 'GF_RESUME_INVALID');
+  await assert.rejects(openRun(dir, { defaultPlugins: [], consent: TRUSTED, console: quiet }), (e: GraphFlowError) => e.code === 'GF_RESUME_INVALID');
 });
 
 test('backend selection: auto takes the best available backend and reports missing training kernels at startup', async () => {
@@ -149,12 +151,12 @@ test('backend selection: auto takes the best available backend and reports missi
   const file = await writeJson(path.join(dir, 'm.json'), manifest({ outputs: { dir: path.join(dir, 'runs') }, plugins: [fixturePath, pluginFile] }));
   let text = '';
   const capture = Object.assign(new Writable({ write: (c, _e, cb) => { text += String(c); cb(); } }), { isTTY: false });
-  const { report } = await runPipeline({ manifestPath: file, console: capture, defaultPlugins: [] });
+  const { report } = await runPipeline({ manifestPath: file, console: capture, defaultPlugins: [], consent: TRUSTED });
   assert.equal(report.backend?.name, 'medium');
   const lines = text.trim().split('\n').map((l) => JSON.parse(l));
   assert.ok(lines.some((l) => l.code === 'GF_BACKEND_KERNEL_MISSING' && l.missing[0] === 'Conv2DBackpropFilter'));
   assert.ok(lines.some((l) => l.backend === 'medium' && l.how === 'auto' && /fast: npm install fast/.test(l.skipped.join())));
-  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], backend: 'fast' }), (e: GraphFlowError) => e.code === 'GF_BACKEND_UNAVAILABLE' && /npm install fast/.test(e.message));
+  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED, backend: 'fast' }), (e: GraphFlowError) => e.code === 'GF_BACKEND_UNAVAILABLE' && /npm install fast/.test(e.message));
 });
 
 test('the run seed fixes Math.random while entries are built (reproducible initial weights) and restores it after', async () => {
@@ -183,7 +185,7 @@ test('every stage that will run is pre-flighted before the first one starts: a b
   const m = manifest({ outputs: { dir: path.join(dir, 'runs') } });
   (m.stages as { options: Record<string, unknown> }[])[1]!.options['preflightFails'] = true;
   const file = await writeJson(path.join(dir, 'm.json'), m);
-  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [] }), (e: unknown) => e instanceof GraphFlowError && e.code === 'GF_OPTIONS_INVALID' && /stage again/.test(e.message));
+  await assert.rejects(runPipeline({ manifestPath: file, console: quiet, defaultPlugins: [], consent: TRUSTED }), (e: unknown) => e instanceof GraphFlowError && e.code === 'GF_OPTIONS_INVALID' && /stage again/.test(e.message));
   const [runDir] = await fs.readdir(path.join(dir, 'runs'));
   const report = JSON.parse(await fs.readFile(path.join(dir, 'runs', runDir!, 'report.json'), 'utf8')) as RunReport;
   assert.equal(report.status, 'failed');

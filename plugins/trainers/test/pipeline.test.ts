@@ -8,6 +8,9 @@ import { tempDir } from './fixtures/stage-context';
 
 tf.setBackend('cpu');
 
+/** The manifest names the plugins under test by path: the test vouches for them (as --allow-plugins does). */
+const TRUSTED = { allowManifestPlugins: true };
+
 /** teacher → paraphraser → semi-supervised distill (CE + factor + adversarial) → evaluate → predict, on fakes. */
 function manifest(): Record<string, unknown> {
   return {
@@ -57,7 +60,7 @@ async function writeManifest(dir: string): Promise<string> {
 
 test('a teacher → paraphraser → distill → evaluate → predict manifest runs end to end through core’s pipeline', async () => {
   const dir = await tempDir('e2e');
-  const outcome = await runPipeline({ manifestPath: await writeManifest(dir), outDir: path.join(dir, 'run'), logLevel: 'silent' });
+  const outcome = await runPipeline({ manifestPath: await writeManifest(dir), outDir: path.join(dir, 'run'), logLevel: 'silent', consent: TRUSTED });
   assert.equal(outcome.report.status, 'done');
   assert.deepEqual(outcome.report.stages.map((s) => `${s.name}:${s.status}`), ['teacher:done', 'paraphraser:done', 'distill:done', 'evaluate:done', 'predict:done']);
   const md = await fs.readFile(path.join(outcome.runDir, 'report.md'), 'utf8');
@@ -75,7 +78,7 @@ test('a teacher → paraphraser → distill → evaluate → predict manifest ru
 test('a pipeline interrupted during distillation resumes with --resume to the same final weights', async () => {
   const dir = await tempDir('e2e-resume');
   const file = await writeManifest(dir);
-  const reference = await runPipeline({ manifestPath: file, outDir: path.join(dir, 'reference'), logLevel: 'silent' });
+  const reference = await runPipeline({ manifestPath: file, outDir: path.join(dir, 'reference'), logLevel: 'silent', consent: TRUSTED });
 
   const controller = new AbortController();
   const runDir = path.join(dir, 'interrupted');
@@ -90,12 +93,12 @@ test('a pipeline interrupted during distillation resumes with --resume to the sa
   }, 5);
   let first;
   try {
-    first = await runPipeline({ manifestPath: file, outDir: runDir, logLevel: 'silent', signal: controller.signal });
+    first = await runPipeline({ manifestPath: file, outDir: runDir, logLevel: 'silent', consent: TRUSTED, signal: controller.signal });
   } finally {
     clearInterval(watcher);
   }
   assert.equal(first.report.status, 'interrupted');
-  const resumed = await runPipeline({ resumeDir: runDir, logLevel: 'silent' });
+  const resumed = await runPipeline({ resumeDir: runDir, logLevel: 'silent', consent: TRUSTED });
   assert.equal(resumed.report.status, 'done');
   assert.deepEqual(resumed.report.stages.map((s) => `${s.name}:${s.status}`), ['teacher:restored', 'paraphraser:restored', 'distill:done', 'evaluate:done', 'predict:done']);
   const a = await fs.readFile(path.join(reference.runDir, 'stages', 'distill', 'final', 'weights.bin'));

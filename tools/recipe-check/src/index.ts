@@ -57,9 +57,13 @@ export async function findVariantFiles(dir: string = EXAMPLES_DIR): Promise<{ fi
   return (await jsonFiles(dir)).filter((f) => f.file.endsWith(VARIANTS_SUFFIX)).map((f) => ({ file: f.file, manifest: path.join(path.dirname(f.file), 'manifest.json'), id: f.rel.join('/') }));
 }
 
-/** GraphFlow's own plugins, resolved from the CLI's install location as the `graphflow` command does. */
+/**
+ * GraphFlow's own plugins, resolved from the CLI's install location as the `graphflow` command does; the recipes'
+ * own plugins (workspace packages such as @graphflow/plugin-tversky) are allowed as the repository's package.json
+ * lists them, from wherever the check runs.
+ */
 export function pluginSetup(): PluginSetup {
-  return { searchPaths: [path.dirname(require.resolve('@graphflow/cli'))] };
+  return { searchPaths: [path.dirname(require.resolve('@graphflow/cli'))], consent: { projectDir: REPO_ROOT } };
 }
 
 export async function validateRecipe(file: string, overrides: readonly Override[] = []): Promise<PreparedPipeline> {

@@ -15,6 +15,7 @@ export interface AblateOptions {
   seedEntry?: string;
   set?: string[];
   plugin?: string[];
+  allowPlugins?: boolean;
   out?: string;
   smoke?: boolean;
   backend?: string;
@@ -33,7 +34,7 @@ export async function ablateCommand(manifest: string, options: AblateOptions, io
     }
     const seeds = options.seeds !== undefined ? parseSeeds(options.seeds) : undefined;
     const result = await runAblation({
-      ...cliPluginSetup(options.plugin),
+      ...cliPluginSetup(options),
       manifest,
       stage: options.stage,
       ...(options.preset ? { preset: options.preset } : {}),

@@ -49,7 +49,7 @@ function rows(schema: JsonSchema, prefix = ''): OptionRow[] {
   return out;
 }
 
-export async function describeCommand(id: string, options: { plugin?: string[]; manifest?: string; json?: boolean; defaultPlugins?: boolean }, io: CliIo): Promise<number> {
+export async function describeCommand(id: string, options: { plugin?: string[]; allowPlugins?: boolean; manifest?: string; json?: boolean; defaultPlugins?: boolean }, io: CliIo): Promise<number> {
   try {
     const registry = await registryFor(options);
     const component = registry.require(id.includes('/') ? id : `${id}`);

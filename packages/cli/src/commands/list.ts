@@ -1,21 +1,17 @@
-import { createRegistry, loadManifest, parseOverride, isPlainObject, type PluginReference, type Registry } from '@graphflow/core';
+import { createRegistry, loadManifest, manifestPluginEntries, parseOverride, type Registry } from '@graphflow/core';
 import type { CliIo } from '../io';
 import { cliPluginSetup } from '../plugin-setup';
 import { reportError } from '../errors';
 
 /** A registry with the default plugins, `--plugin`s and, with `--manifest`, the plugins that manifest loads. */
-export async function registryFor(options: { plugin?: string[]; manifest?: string; set?: string[]; defaultPlugins?: boolean }): Promise<Registry> {
-  const setup = { ...cliPluginSetup(options.plugin), ...(options.defaultPlugins === false ? { defaultPlugins: [] } : {}) };
+export async function registryFor(options: { plugin?: string[]; allowPlugins?: boolean; manifest?: string; set?: string[]; defaultPlugins?: boolean }): Promise<Registry> {
+  const setup = { ...cliPluginSetup(options), ...(options.defaultPlugins === false ? { defaultPlugins: [] } : {}) };
   if (!options.manifest) return createRegistry(setup);
   const loaded = await loadManifest(options.manifest, (options.set ?? []).map(parseOverride));
-  const raw = Array.isArray(loaded.value['plugins']) ? (loaded.value['plugins'] as unknown[]) : [];
-  const manifestPlugins = raw.flatMap((entry, i) =>
-    typeof entry === 'string' || (isPlainObject(entry) && typeof entry['name'] === 'string') ? [{ reference: entry as PluginReference, pointer: `/plugins/${i}` }] : [],
-  );
-  return createRegistry({ ...setup, manifestPlugins, manifestFile: loaded.file, useDefaults: loaded.value['defaultPlugins'] !== false });
+  return createRegistry({ ...setup, manifestPlugins: manifestPluginEntries(loaded), manifestFile: loaded.file, useDefaults: loaded.value['defaultPlugins'] !== false });
 }
 
-export async function listCommand(kind: string | undefined, options: { plugin?: string[]; manifest?: string; json?: boolean; defaultPlugins?: boolean }, io: CliIo): Promise<number> {
+export async function listCommand(kind: string | undefined, options: { plugin?: string[]; allowPlugins?: boolean; manifest?: string; json?: boolean; defaultPlugins?: boolean }, io: CliIo): Promise<number> {
   try {
     const registry = await registryFor(options);
     if (kind !== undefined && !registry.hasKind(kind)) {

@@ -20,6 +20,7 @@ import { openModel, parseSize } from '../model-reference';
 
 interface Common {
   plugin?: string[];
+  allowPlugins?: boolean;
   backend?: string;
   json?: boolean;
 }
@@ -28,7 +29,7 @@ const DEFAULT_METRICS = ['metric/dice', 'metric/iou', 'metric/accuracy', 'metric
 
 /** Build components of a manifest (data, models) without a run folder: for summary and inspect. */
 async function manifestScope(manifest: string, options: Common & { set?: string[] }) {
-  const prepared = await preparePipeline(manifest, (options.set ?? []).map(parseOverride), cliPluginSetup(options.plugin));
+  const prepared = await preparePipeline(manifest, (options.set ?? []).map(parseOverride), cliPluginSetup(options));
   const logger = createLogger({ level: 'warn' });
   const scope = new ComponentScope(prepared.registry, logger);
   const root = globalContainer.createChildContainer();

@@ -10,6 +10,7 @@ export interface RunCommandOptions {
   backend?: string;
   smoke?: boolean;
   plugin?: string[];
+  allowPlugins?: boolean;
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
   logFormat?: 'pretty' | 'json';
 }
@@ -36,7 +37,7 @@ export async function runCommand(manifest: string | undefined, options: RunComma
   try {
     const overrides: Override[] = (options.set ?? []).map(parseOverride);
     const outcome = await runPipeline({
-      ...cliPluginSetup(options.plugin),
+      ...cliPluginSetup(options),
       ...(manifest ? { manifestPath: manifest } : {}),
       ...(options.resume ? { resumeDir: options.resume } : {}),
       overrides,

@@ -1,3 +1,5 @@
+import { describeLimits } from '../manifest/limits';
+
 /**
  * Every stable error code GraphFlow raises, in one place.
  * Codes never change meaning once released; new ones are appended.
@@ -29,6 +31,13 @@ export const ERROR_CODES = {
   GF_RESUME_INVALID: 'The directory given to --resume is not a GraphFlow run that can be resumed.',
   GF_INTERNAL: 'An unexpected internal error (a bug): please report it with the run log.',
   GF_MEMORY_LIMIT: "A training step would not fit (or no longer fits) in the compute backend's memory limit (wasm: 4 GiB heap); the error gives the estimate or usage, the limit, and what to lower (batch size, input size, model width).",
+  GF_PLUGIN_NOT_ALLOWED:
+    "A plugin the manifest names (directly, through `extends`, or in a run folder's manifest.resolved.json) was not loaded because the user did not allow it: a plugin runs code with the user's permissions. Allow it with `--allow-plugins`, `--plugin <path-or-package>`, or by listing it in the project's package.json (a dependency or workspace package, or `\"graphflow\": { \"allowPlugins\": [...] }`). Nothing was imported.",
+  GF_WEIGHTS_NOT_FINITE:
+    'Weights became NaN or infinite (trainable weights, batch-norm moving statistics, optimizer state, gradients, or the logits a validation computed): the stage stops naming the variables, and nothing non-finite is written, so checkpoints/latest.json still names the last good checkpoint. See the `onNonFinite` option of training stages.',
+  GF_CHECKPOINT_CORRUPT:
+    'A weight or checkpoint file is damaged: its SHA-256 does not match, it is truncated, its index is malformed (bad shape, offset, size or dtype), or it holds NaN/Inf values; the error names the file and the tensor. A resume falls back to the previous intact checkpoint when there is one.',
+  GF_MANIFEST_LIMIT: `A manifest (or a file it extends, an override, an ablation variants file) exceeds a size limit: ${describeLimits()}. The error names the file, the JSON pointer where known, the limit and the value found.`,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

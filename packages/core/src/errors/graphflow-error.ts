@@ -1,4 +1,5 @@
 import { ERROR_CODES, type ErrorCode } from './codes';
+import { MANIFEST_LIMITS } from '../manifest/limits';
 
 /** Where a problem is, as precisely as is known. */
 export interface ErrorLocation {
@@ -24,10 +25,10 @@ export interface Problem extends ErrorLocation {
 export type ExitCode = 1 | 2;
 
 const INPUT_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
-  'GF_MANIFEST_NOT_FOUND', 'GF_MANIFEST_JSON', 'GF_MANIFEST_INVALID', 'GF_MANIFEST_EXTENDS_CYCLE', 'GF_MANIFEST_REF',
-  'GF_OVERRIDE_INVALID', 'GF_PLUGIN_NOT_FOUND', 'GF_PLUGIN_INVALID', 'GF_PLUGIN_REGISTER_FAILED', 'GF_COMPONENT_DUPLICATE',
+  'GF_MANIFEST_NOT_FOUND', 'GF_MANIFEST_JSON', 'GF_MANIFEST_INVALID', 'GF_MANIFEST_EXTENDS_CYCLE', 'GF_MANIFEST_REF', 'GF_MANIFEST_LIMIT',
+  'GF_OVERRIDE_INVALID', 'GF_PLUGIN_NOT_FOUND', 'GF_PLUGIN_NOT_ALLOWED', 'GF_PLUGIN_INVALID', 'GF_PLUGIN_REGISTER_FAILED', 'GF_COMPONENT_DUPLICATE',
   'GF_COMPONENT_UNKNOWN', 'GF_COMPONENT_INVALID', 'GF_KIND_UNKNOWN', 'GF_OPTIONS_INVALID', 'GF_RUN_DIR_EXISTS',
-  'GF_BACKEND_UNAVAILABLE', 'GF_BACKEND_KERNEL_MISSING', 'GF_DATA_INVALID', 'GF_CHECKPOINT_INVALID', 'GF_RESUME_INVALID',
+  'GF_BACKEND_UNAVAILABLE', 'GF_BACKEND_KERNEL_MISSING', 'GF_DATA_INVALID', 'GF_CHECKPOINT_INVALID', 'GF_CHECKPOINT_CORRUPT', 'GF_RESUME_INVALID',
 ]);
 
 export function formatProblem(p: Problem): string {
@@ -51,7 +52,10 @@ export class GraphFlowError extends Error {
 
   constructor(code: ErrorCode, message: string, options: { problems?: Problem[]; cause?: unknown } & ErrorLocation = {}) {
     const { problems, cause, ...location } = options;
-    const list = problems && problems.length > 0 ? problems : [{ code, message, ...location }];
+    const all = problems && problems.length > 0 ? problems : [{ code, message, ...location }];
+    // Bounded whatever the input (10,000 bad entries must not print 10,000 lines): the first ones, then a count.
+    const max = MANIFEST_LIMITS.maxProblems;
+    const list = all.length > max ? [...all.slice(0, max), { code, message: `and ${(all.length - max).toLocaleString('en-US')} more problems (only the first ${max} are listed)` }] : all;
     super(
       list.length === 1 ? formatProblem(list[0]!) : `${code}: ${message}\n${list.map((p) => `  - ${formatProblem(p)}`).join('\n')}`,
       cause === undefined ? undefined : { cause },
