@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Rng, type ComponentContext, type FeatureParaphraser, type GraphFlowError } from '@graphflow/core';
@@ -66,6 +66,39 @@ describe('module/paraphraser', () => {
     await a.save(path.join(dir, 'c'));
     await assert.rejects(wide.load(path.join(dir, 'c')), (e: GraphFlowError) => e.code === 'GF_CHECKPOINT_INVALID' && /shape/.test(e.message));
     for (const x of [a, b, wide]) x.dispose();
+  });
+
+  test('damaged or non-finite paraphraser weights are refused (GF_CHECKPOINT_CORRUPT / GF_WEIGHTS_NOT_FINITE), all or nothing', async () => {
+    const a = new Paraphraser(teacher, options, new Rng(6));
+    const b = new Paraphraser(teacher, options, new Rng(7));
+    const target = path.join(dir, 'damaged');
+    await a.save(target);
+    const before = b.weights().map((w) => Array.from(w.variable.dataSync()));
+    const unchanged = () => b.weights().forEach((w, i) => assert.deepEqual(Array.from(w.variable.dataSync()), before[i]));
+    const bin = await readFile(path.join(target, 'weights.bin'));
+    const flipped = Buffer.from(bin);
+    for (let i = 0; i < 64; i++) flipped[flipped.length - 64 + i] = flipped[flipped.length - 64 + i]! ^ 0x08;
+    await writeFile(path.join(target, 'weights.bin'), flipped);
+    await assert.rejects(b.load(target), (e: GraphFlowError) => e.code === 'GF_CHECKPOINT_CORRUPT' && /weights\.bin does not match its recorded SHA-256/.test(e.message));
+    unchanged();
+    await writeFile(path.join(target, 'weights.bin'), bin);
+    const index = JSON.parse(await readFile(path.join(target, 'weights.json'), 'utf8'));
+    index.entries[0].shape = null;
+    await writeFile(path.join(target, 'weights.json'), JSON.stringify(index));
+    await assert.rejects(b.load(target), (e: GraphFlowError) => e.code === 'GF_CHECKPOINT_CORRUPT' && /shape must be an array of non-negative integers, got null/.test(e.message));
+    unchanged();
+    // An index written before digests (offsets in floats) still loads.
+    const legacy = { architecture: a.architecture, format: 'graphflow-weights/1', weights: a.weights().reduce((list: { name: string; shape: number[]; offset: number }[], w) => [...list, { name: w.name, shape: w.variable.shape, offset: list.reduce((n, e) => n + e.shape.reduce((x, y) => x * y, 1), 0) }], []) };
+    await writeFile(path.join(target, 'weights.json'), JSON.stringify(legacy));
+    const warned = new Promise<string>((resolve) => process.once('warning', (w) => resolve(w.message)));
+    await b.load(target);
+    assert.match(await warned, /has no recorded SHA-256/);
+    a.weights().forEach((w, i) => assert.deepEqual(Array.from(b.weights()[i]!.variable.dataSync()), Array.from(w.variable.dataSync())));
+    // Saving NaN writes nothing.
+    a.weights()[0]!.variable.assign(tf.fill(a.weights()[0]!.variable.shape, NaN));
+    await assert.rejects(a.save(path.join(dir, 'nan')), (e: GraphFlowError) => e.code === 'GF_WEIGHTS_NOT_FINITE' && e.message.includes(a.weights()[0]!.name));
+    await assert.rejects(readFile(path.join(dir, 'nan', 'weights.json')));
+    for (const x of [a, b]) x.dispose();
   });
 
   test('the component resolves its teacher reference and checks tap names', async () => {

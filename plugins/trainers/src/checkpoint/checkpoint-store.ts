@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { GraphFlowError, writeDirAtomic, writeJsonAtomic, type RngState } from '@graphflow/core';
+import { GraphFlowError, checkJsonDigest, isGraphFlowError, withJsonDigest, writeDirAtomic, writeJsonAtomic, type RngState, type WarningSink } from '@graphflow/core';
 import type { Optimizer, Param } from '../optim/optimizer';
 import type { TrainablePart } from '../training/trainable-part';
 import { writeFileSynced } from './synced-write';
@@ -83,7 +83,8 @@ export class CheckpointStore {
     try {
       await writeDirAtomic(target, async (tmp) => {
         await writeWeights(tmp, collectTensors(input.parts, input.optimizers));
-        await writeFileSynced(path.join(tmp, 'state.json'), `${JSON.stringify(state)}\n`);
+        // state.json carries a digest of its own content: a damaged position would silently break exact resume.
+        await writeFileSynced(path.join(tmp, 'state.json'), `${JSON.stringify(withJsonDigest(state))}\n`);
         if (input.manifest !== undefined) await writeFileSynced(path.join(tmp, 'manifest.json'), `${JSON.stringify(input.manifest, null, 2)}\n`);
       });
       const pointer: LatestPointer = { checkpoint: name, step: state.step, epoch: state.epoch, time: state.time };
@@ -125,9 +126,9 @@ export class CheckpointStore {
       pointer = JSON.parse(await fs.readFile(this.latestFile, 'utf8')) as LatestPointer;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new GraphFlowError('GF_CHECKPOINT_INVALID', `cannot read ${this.latestFile}: ${(e as Error).message}`, { file: this.latestFile, cause: e });
+      throw new GraphFlowError('GF_CHECKPOINT_CORRUPT', `cannot read ${this.latestFile}: ${(e as Error).message}`, { file: this.latestFile, cause: e });
     }
-    if (typeof pointer.checkpoint !== 'string' || !/^ckpt-\d+$/.test(pointer.checkpoint)) {
+    if (typeof pointer?.checkpoint !== 'string' || !/^ckpt-\d+$/.test(pointer.checkpoint)) {
       throw new GraphFlowError('GF_CHECKPOINT_INVALID', `${this.latestFile} does not name a checkpoint`, { file: this.latestFile, pointer: '/checkpoint' });
     }
     const dir = path.join(this.root, pointer.checkpoint);
@@ -139,15 +140,58 @@ export class CheckpointStore {
     return dir;
   }
 
-  /** Load a checkpoint into `parts` and `optimizers` (all checks before any assignment) and return its state. */
-  static async load<E>(dir: string, parts: readonly TrainablePart[], optimizers: readonly NamedOptimizer[]): Promise<CheckpointState<E>> {
-    const stateFile = path.join(dir, 'state.json');
-    let state: CheckpointState<E>;
+  /**
+   * Load the newest intact checkpoint into `parts` and `optimizers` for a resume. A damaged one (missing or truncated
+   * files, a digest mismatch, NaN values, a latest.json naming nothing) is skipped with a warning on `logger` naming it
+   * and why, and the previous one is tried (keepCheckpoints ≥ 2 keeps one). Undefined when no checkpoint was ever
+   * written; GF_CHECKPOINT_CORRUPT when some were but none is intact. Other errors (a different architecture:
+   * GF_CHECKPOINT_INVALID) are not skipped: an older checkpoint of the same stage would not fit either.
+   */
+  async restoreNewest<E>(parts: readonly TrainablePart[], optimizers: readonly NamedOptimizer[], logger?: WarningSink): Promise<{ dir: string; state: CheckpointState<E> } | undefined> {
+    const skipped: { checkpoint: string; reason: string }[] = [];
+    let named: string | undefined;
     try {
-      state = JSON.parse(await fs.readFile(stateFile, 'utf8')) as CheckpointState<E>;
+      const dir = await this.latest();
+      if (dir === undefined) return undefined;
+      named = path.basename(dir);
     } catch (e) {
-      throw new GraphFlowError('GF_CHECKPOINT_INVALID', `cannot read ${stateFile}: ${(e as Error).message}`, { file: stateFile, cause: e });
+      if (!isGraphFlowError(e)) throw e;
+      skipped.push({ checkpoint: 'latest.json', reason: e.problems[0]?.message ?? e.message });
     }
+    const folders = (await fs.readdir(this.root).catch(() => [] as string[])).filter((n) => /^ckpt-\d+$/.test(n)).sort().reverse();
+    // The one latest.json names first, then older ones (newer unnamed folders are from a save that never finished).
+    const candidates = named ? [named, ...folders.filter((n) => n < named!)] : folders;
+    for (const name of candidates) {
+      const dir = path.join(this.root, name);
+      try {
+        const state = await CheckpointStore.load<E>(dir, parts, optimizers, logger);
+        if (skipped.length > 0) {
+          logger?.warn({ checkpoint: dir, skipped }, `resuming from ${name}: newer checkpoint(s) are damaged and were skipped (${skipped.map((s) => `${s.checkpoint}: ${s.reason}`).join('; ')})`);
+        }
+        return { dir, state };
+      } catch (e) {
+        if (!isGraphFlowError(e) || e.code !== 'GF_CHECKPOINT_CORRUPT') throw e;
+        const reason = e.problems[0]?.message ?? e.message;
+        skipped.push({ checkpoint: name, reason });
+        logger?.warn({ checkpoint: dir, reason }, `checkpoint ${name} is damaged (${reason}); trying an older one`);
+      }
+    }
+    if (skipped.length === 0) return undefined;
+    throw new GraphFlowError(
+      'GF_CHECKPOINT_CORRUPT',
+      `no intact checkpoint to resume from in ${this.root}: ${skipped.map((s) => `${s.checkpoint}: ${s.reason}`).join('; ')}`,
+      { file: this.root },
+    );
+  }
+
+  /**
+   * Load a checkpoint into `parts` and `optimizers` (all checks before any assignment) and return its state. A
+   * damaged folder (unreadable or malformed state.json, digest mismatch, damaged weights) is GF_CHECKPOINT_CORRUPT; a
+   * checkpoint of another architecture or optimizer is GF_CHECKPOINT_INVALID.
+   */
+  static async load<E>(dir: string, parts: readonly TrainablePart[], optimizers: readonly NamedOptimizer[], logger?: WarningSink): Promise<CheckpointState<E>> {
+    const stateFile = path.join(dir, 'state.json');
+    const state = await readState<E>(stateFile, logger);
     if (state.format !== CHECKPOINT_FORMAT) {
       throw new GraphFlowError('GF_CHECKPOINT_INVALID', `${stateFile} is not a GraphFlow checkpoint`, { file: stateFile, pointer: '/format' });
     }
@@ -167,16 +211,21 @@ export class CheckpointStore {
         throw new GraphFlowError('GF_CHECKPOINT_INVALID', `checkpoint's optimizer "${o.name}" is ${saved?.id ?? 'missing'}, this stage uses ${o.optimizer.id}`, { file: stateFile, pointer: `/optimizers/${o.name}` });
       }
     }
-    const loaded = await readWeights(dir);
+    const loaded = await readWeights(dir, logger ? { logger } : {});
     for (const o of optimizers) o.optimizer.prepare(o.params());
     assignWeights(collectTensors(parts, optimizers), loaded, { dir, what: `stage ${state.stage}` });
     for (const o of optimizers) o.optimizer.setIterations(state.optimizers[o.name]!.iterations);
     return state;
   }
 
-  /** Removes all but the newest `keepLast` checkpoints (the one just written is always kept). */
+  /**
+   * Removes all but the newest `keepLast` checkpoints (the one just written is always kept). Checkpoints of later
+   * steps than the one just written are from before a resume that fell back past them (damaged) and go too.
+   */
   private async prune(current: string): Promise<void> {
-    const names = (await fs.readdir(this.root)).filter((n) => /^ckpt-\d+$/.test(n) && n !== current).sort();
+    const all = (await fs.readdir(this.root)).filter((n) => /^ckpt-\d+$/.test(n) && n !== current);
+    for (const n of all.filter((n) => n > current)) await fs.rm(path.join(this.root, n), { recursive: true, force: true });
+    const names = all.filter((n) => n < current).sort();
     const drop = names.slice(0, Math.max(0, names.length - (this.keepLast - 1)));
     for (const n of drop) await fs.rm(path.join(this.root, n), { recursive: true, force: true });
   }
@@ -188,4 +237,38 @@ function collectTensors(parts: readonly TrainablePart[], optimizers: readonly Na
   for (const part of parts) for (const w of part.weights()) out.push({ name: `${part.name}/${w.name}`, variable: w.variable });
   for (const o of optimizers) for (const s of o.optimizer.state().slots) out.push({ name: `optimizer.${o.name}/${s.name}`, variable: s.variable });
   return out;
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Reads a checkpoint's state.json, checking its digest and the fields a resume relies on (GF_CHECKPOINT_CORRUPT). */
+async function readState<E>(stateFile: string, logger?: WarningSink): Promise<CheckpointState<E>> {
+  let text: string;
+  try {
+    text = await fs.readFile(stateFile, 'utf8');
+  } catch (e) {
+    throw new GraphFlowError('GF_CHECKPOINT_CORRUPT', `checkpoint file ${stateFile} is missing or unreadable: ${(e as Error).message}`, { file: stateFile, cause: e });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new GraphFlowError('GF_CHECKPOINT_CORRUPT', `damaged checkpoint file ${stateFile}: not valid JSON (${(e as Error).message})`, { file: stateFile, cause: e });
+  }
+  const digest = checkJsonDigest(parsed);
+  if (digest === 'mismatch') throw new GraphFlowError('GF_CHECKPOINT_CORRUPT', `damaged checkpoint file ${stateFile}: its content does not match its recorded digest`, { file: stateFile, pointer: '/digest' });
+  const s = parsed as Record<string, unknown>;
+  const problems: string[] = [];
+  for (const key of ['step', 'epoch', 'stepInEpoch'] as const) if (!isCount(s[key])) problems.push(`${key} must be a non-negative integer`);
+  if (!Array.isArray(s['rng']) || s['rng'].length !== 4 || !s['rng'].every((v) => isCount(v) && v <= 0xffffffff)) problems.push('rng must be four 32-bit unsigned integers');
+  if (!isRecord(s['parts']) || !Object.values(s['parts']).every((v) => typeof v === 'string')) problems.push('parts must map part names to architectures');
+  if (!isRecord(s['optimizers']) || !Object.values(s['optimizers']).every((o) => isRecord(o) && typeof o['id'] === 'string' && isCount(o['iterations']))) {
+    problems.push('optimizers must map names to { id, iterations }');
+  }
+  if (typeof s['stage'] !== 'string') problems.push('stage must be a string');
+  if (problems.length > 0) throw new GraphFlowError('GF_CHECKPOINT_CORRUPT', `damaged checkpoint file ${stateFile}: ${problems.join('; ')}`, { file: stateFile });
+  if (digest === 'absent') logger?.warn({ file: stateFile }, `${stateFile} has no recorded digest (written by an older GraphFlow); its fields were checked`);
+  const { digest: _digest, ...state } = s;
+  return state as unknown as CheckpointState<E>;
 }

@@ -1,6 +1,6 @@
 import { GraphFlowError, type Metric, type MetricValue, type Partition, type Sample, type SegmentationData, type SegmentationModel } from '@graphflow/core';
-import type { InferenceProfile } from '../inference/image-array';
-import { inferClasses, inferenceGroups } from '../inference/infer-samples';
+import type { InferenceHealth, InferenceProfile } from '../inference/image-array';
+import { assertFiniteOutputs, inferClasses, inferenceGroups } from '../inference/infer-samples';
 import { resolveInference, type InferenceOptions } from '../inference/inference-options';
 import { aggregateMetric } from './aggregate';
 
@@ -35,6 +35,11 @@ export interface EvaluateOptions {
   inference?: InferenceOptions;
   /** Filled with time spent per part (inference, and `metrics` keyed by metric name, in ms). */
   profile?: EvaluationProfile;
+  /**
+   * Counts images on which the model's logits were NaN/±Infinity (their predictions are meaningless). Without it such
+   * logits are GF_WEIGHTS_NOT_FINITE at once; with it the caller decides (a training loop's validation stops).
+   */
+  health?: InferenceHealth;
 }
 
 export interface EvaluationProfile extends InferenceProfile {
@@ -59,7 +64,9 @@ export async function evaluateModel(model: SegmentationModel, data: Segmentation
 
   const evaluate = async (group: Sample[]) => {
     // Tiles entirely outside a sample's roi are not run: every metric leaves those pixels out.
-    const predictions = inferClasses(model, group, inference, profile, true);
+    const health = options.health ?? { nonFiniteImages: 0 };
+    const predictions = inferClasses(model, group, inference, profile, true, health);
+    if (!options.health) assertFiniteOutputs(model, health, `evaluating the ${options.partition} split`);
     for (let i = 0; i < group.length; i++) {
       const sample = group[i]!;
       const prediction = predictions[i]!;

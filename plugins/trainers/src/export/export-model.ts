@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { GraphFlowError, writeDirAtomic, type SegmentationModel } from '@graphflow/core';
+import { GraphFlowError, describeNonFinite, findNonFinite, writeDirAtomic, type SegmentationModel } from '@graphflow/core';
 import { verifyExportedModel } from './verify-export';
 
 export interface ExportOptions {
@@ -42,6 +42,11 @@ export async function exportModel(model: SegmentationModel, outDir: string, opti
     () => false,
   );
   if (exists) throw new GraphFlowError('GF_RUN_DIR_EXISTS', `export folder ${target} already exists; choose another`, { file: target });
+  // Whatever the backbone's save() does, an exported model never carries NaN/Infinity (batch-norm statistics included).
+  const bad = findNonFinite(model.weights().filter((w) => w.variable.dtype === 'float32').map((w) => ({ name: w.name, values: w.variable.dataSync() as Float32Array })));
+  if (bad.length > 0) {
+    throw new GraphFlowError('GF_WEIGHTS_NOT_FINITE', `refusing to export ${model.architecture}: non-finite values in ${bad.length} weight(s): ${describeNonFinite(bad)}; nothing was written`, { file: target });
+  }
   const [h, w] = options.inputSize;
   const summary = model.summary(h, w);
   let card: ModelCard | undefined;

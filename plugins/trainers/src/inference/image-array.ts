@@ -19,3 +19,8 @@ export interface InferenceProfile {
 export function newProfile(): InferenceProfile {
   return { forwardMs: 0, accumulateMs: 0, argmaxMs: 0, forwards: 0 };
 }
+
+/** Filled by inference when passed: images on which the network produced NaN/±Infinity logits (broken weights). */
+export interface InferenceHealth {
+  nonFiniteImages: number;
+}

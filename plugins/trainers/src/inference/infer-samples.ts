@@ -1,6 +1,6 @@
-import { GraphFlowError, type Sample, type SegmentationModel } from '@graphflow/core';
+import { GraphFlowError, scanNonFinite, type Sample, type SegmentationModel } from '@graphflow/core';
 import { argmaxClasses } from './argmax';
-import type { ImageArray, InferenceProfile } from './image-array';
+import type { ImageArray, InferenceHealth, InferenceProfile } from './image-array';
 import { usesSlidingWindow, type ResolvedInference } from './inference-options';
 import { slidingWindowProbabilities } from './sliding-window';
 import { wholeImageInference } from './whole-image';
@@ -20,12 +20,16 @@ export function inferClasses(
   profile?: InferenceProfile,
   /** Skip tiles outside each sample's roi (evaluation only: see SlidingWindowOptions.skipOutside). */
   skipOutsideRoi = false,
+  /** Counts images with non-finite logits (validation stops on them). */
+  health?: InferenceHealth,
 ): Uint8Array[] {
   if (samples.length === 0) return [];
   const { height, width } = samples[0]!;
-  if (!usesSlidingWindow(inference, height, width)) return wholeImageInference(model, samples.map(sampleImage), 'classes', profile);
+  if (!usesSlidingWindow(inference, height, width)) return wholeImageInference(model, samples.map(sampleImage), 'classes', profile, health);
   return samples.map((s) => {
     const probabilities = slidingWindowProbabilities(model, sampleImage(s), { ...slidingOptions(inference), ...(skipOutsideRoi && s.roi ? { skipOutside: s.roi } : {}) }, profile);
+    // Non-finite logits make NaN probabilities, which blending carries into the result.
+    if (health && scanNonFinite(probabilities, 0).count > 0) health.nonFiniteImages++;
     const t0 = performance.now();
     const classes = argmaxClasses(probabilities, model.numClasses);
     if (profile) profile.argmaxMs += performance.now() - t0;
@@ -64,4 +68,16 @@ export async function* inferenceGroups(samples: Iterable<Sample> | AsyncIterable
     }
   }
   if (pending.length > 0) yield pending;
+}
+
+/**
+ * Throws GF_WEIGHTS_NOT_FINITE when `health` counted images with NaN/Infinite logits: their class maps (argmax reads
+ * NaN as class 0) and every metric computed from them would be meaningless, so nothing is reported instead.
+ */
+export function assertFiniteOutputs(model: SegmentationModel, health: InferenceHealth, what: string): void {
+  if (health.nonFiniteImages === 0) return;
+  throw new GraphFlowError(
+    'GF_WEIGHTS_NOT_FINITE',
+    `${model.architecture} produced NaN/Infinite logits on ${health.nonFiniteImages} image(s) while ${what}: its weights or batch-norm statistics have diverged; no result was written`,
+  );
 }

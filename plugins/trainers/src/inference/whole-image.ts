@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SegmentationModel } from '@graphflow/core';
-import type { ImageArray, InferenceProfile } from './image-array';
+import type { ImageArray, InferenceHealth, InferenceProfile } from './image-array';
 import { paddedSize } from './padded-size';
 
 /**
@@ -8,9 +8,15 @@ import { paddedSize } from './padded-size';
  * accepts and cropped back: class indices per image, or softmax probabilities [H·W·K] with `probabilities`.
  * Argmax of the logits equals argmax of the softmax, so class maps skip the softmax.
  */
-export function wholeImageInference(model: SegmentationModel, images: readonly ImageArray[], output: 'classes', profile?: InferenceProfile): Uint8Array[];
-export function wholeImageInference(model: SegmentationModel, images: readonly ImageArray[], output: 'probabilities', profile?: InferenceProfile): Float32Array[];
-export function wholeImageInference(model: SegmentationModel, images: readonly ImageArray[], output: 'classes' | 'probabilities', profile?: InferenceProfile): Uint8Array[] | Float32Array[] {
+export function wholeImageInference(model: SegmentationModel, images: readonly ImageArray[], output: 'classes', profile?: InferenceProfile, health?: InferenceHealth): Uint8Array[];
+export function wholeImageInference(model: SegmentationModel, images: readonly ImageArray[], output: 'probabilities', profile?: InferenceProfile, health?: InferenceHealth): Float32Array[];
+export function wholeImageInference(
+  model: SegmentationModel,
+  images: readonly ImageArray[],
+  output: 'classes' | 'probabilities',
+  profile?: InferenceProfile,
+  health?: InferenceHealth,
+): Uint8Array[] | Float32Array[] {
   if (images.length === 0) return [];
   const { height: h, width: w, channels: c } = images[0]!;
   const [ph, pw] = paddedSize(model, h, w);
@@ -22,6 +28,11 @@ export function wholeImageInference(model: SegmentationModel, images: readonly I
     if (ph !== h || pw !== w) x = tf.pad(x, [[0, 0], [0, ph - h], [0, pw - w], [0, 0]]);
     let { logits } = model.forward(x, { training: false, taps: [] });
     if (ph !== h || pw !== w) logits = tf.slice(logits, [0, 0, 0, 0], [images.length, h, w, model.numClasses]);
+    if (health) {
+      // Σ logits·0 per image is 0 unless a logit is NaN/±Infinity (argmax would silently read those as class 0).
+      const probe = tf.sum(tf.mul(logits, 0), [1, 2, 3]).dataSync();
+      for (const v of probe) if (v !== 0) health.nonFiniteImages++;
+    }
     return output === 'classes' ? tf.argMax(logits, 3).dataSync() : tf.softmax(logits).dataSync();
   });
   if (profile) {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Sample, SegmentationModel } from '@graphflow/core';
-import { inferClasses, inferenceGroups } from '../inference/infer-samples';
+import { assertFiniteOutputs, inferClasses, inferenceGroups } from '../inference/infer-samples';
 import { resolveInference, type InferenceOptions } from '../inference/inference-options';
 import { renderOverlay, writeMaskPng } from '../figures/overlay';
 
@@ -29,14 +29,16 @@ export interface PredictedFile {
 /**
  * Predicts class maps for samples and writes `<id>.mask.png` (8-bit, pixel = class index) and optionally an overlay.
  * Samples are processed in batches of equal size, or tiled (see `inference`); the model runs in inference mode.
- * Pixels outside a sample's `roi` are written as background.
+ * Pixels outside a sample's `roi` are written as background. NaN/Infinite logits are GF_WEIGHTS_NOT_FINITE, not masks.
  */
 export async function predictImages(model: SegmentationModel, samples: Iterable<Sample> | AsyncIterable<Sample>, options: PredictOptions): Promise<PredictedFile[]> {
   const batchSize = options.batchSize ?? 4;
   const inference = resolveInference(options.inference, options.trainingSize);
   const written: PredictedFile[] = [];
   for await (const group of inferenceGroups(samples, batchSize, inference)) {
-    const masks = inferClasses(model, group, inference);
+    const health = { nonFiniteImages: 0 };
+    const masks = inferClasses(model, group, inference, undefined, false, health);
+    assertFiniteOutputs(model, health, 'predicting');
     // Outside the region of interest (a fundus camera's dark surround) nothing was trained or is measured: background.
     group.forEach((sample, i) => {
       if (sample.roi) for (let p = 0; p < sample.roi.length; p++) if (sample.roi[p] === 0) masks[i]![p] = 0;

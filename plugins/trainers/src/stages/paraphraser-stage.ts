@@ -6,7 +6,7 @@ import { writeLossCurve } from '../figures/loss-curve';
 import { clipGradients } from '../optim/gradient-clipping';
 import type { Optimizer } from '../optim/optimizer';
 import type { Schedule } from '../schedules/schedule';
-import { assertFiniteTerms } from '../training/finite-guard';
+import { stopGuard } from '../training/finite-guard';
 import { computeGradients } from '../training/student-step';
 import { modelPart } from '../training/trainable-part';
 import { TrainingLoop, disposeBatch } from '../training/training-loop';
@@ -49,7 +49,7 @@ export class ParaphraserStage implements Stage {
         pointer: '/options/paraphraser',
       });
     }
-    if (options.init) await loadSnapshot(options.init, [modelPart('paraphraser', paraphraser)]);
+    if (options.init) await loadSnapshot(options.init, [modelPart('paraphraser', paraphraser)], { logger: ctx.logger });
     const part = modelPart('paraphraser', paraphraser);
     const clip = options.clipGradNorm > 0 ? { mode: 'norm' as const, max: options.clipGradNorm } : options.clipGradValue > 0 ? { mode: 'value' as const, max: options.clipGradValue } : null;
     const taps = [...paraphraser.teacherTaps];
@@ -58,8 +58,9 @@ export class ParaphraserStage implements Stage {
     const loop = new TrainingLoop(ctx, data, loopOptions(options, { higherIsBetter: false, unlabeled: options.unlabeled, hasValidation: data.size(options.validation.partition) > 0 }), {
       parts: [part],
       optimizers: [{ name: 'main', optimizer: deps.optimizer, params: () => part.params() }],
-      trainStep: async ({ batch, unlabeled, step, totalSteps }) =>
-        withSeededRandom(deriveRng(ctx.seed, 'update', ctx.name, step), () => {
+      trainStep: async ({ batch, unlabeled, step, totalSteps, guard = stopGuard(ctx.name, step + 1) }) =>
+        withSeededRandom(deriveRng(ctx.seed, 'update', ctx.name, step), (): Record<string, number> => {
+          guard.begin();
           // One reconstruction over labeled and unlabeled images together: the paraphraser never sees labels.
           const images = unlabeled ? tf.concat([batch.images, unlabeled.images], 0) : batch.images;
           const teacherOut = teacher.forward(images, { training: false, taps });
@@ -70,10 +71,18 @@ export class ParaphraserStage implements Stage {
           const { value, grads } = computeGradients(() => paraphraser.reconstructionLoss(features), params.map((p) => p.variable));
           try {
             const reconstruction = value.dataSync()[0]!;
-            assertFiniteTerms({ reconstruction }, step + 1, ctx.name);
+            const forwardFinding = guard.checkForward({ reconstruction });
+            if (forwardFinding) {
+              guard.decide(forwardFinding); // throws under onNonFinite "stop"
+              return { reconstruction };
+            }
             const present = params.flatMap((param, i) => (grads[i] ? [{ param, grad: grads[i]! }] : []));
             const { grads: clipped, norm } = clipGradients(present.map((p) => p.grad), clip);
-            const lr = deps.optimizer.learningRate * deps.schedule.multiplier(step, totalSteps);
+            if (guard.decide(guard.checkGradients(norm)) === 'skip') {
+              tf.dispose(clipped);
+              return { reconstruction, gradNorm: norm };
+            }
+            const lr = deps.optimizer.learningRate * deps.schedule.multiplier(step, totalSteps) * guard.lrFactor;
             deps.optimizer.apply(present.map((p) => p.param), clipped, lr);
             tf.dispose(clipped);
             return { reconstruction, lr, gradNorm: norm };
@@ -83,12 +92,14 @@ export class ParaphraserStage implements Stage {
             tf.dispose(Object.values(features));
           }
         }),
-      validate: async () => {
+      validate: async (_epoch, health) => {
         let sum = 0;
         let n = 0;
         for await (const batch of data.batches(options.validation.partition, { batchSize: options.validation.batchSize, shuffle: false, augment: false, epoch: 0 })) {
           try {
-            sum += tf.tidy(() => paraphraser.reconstructionLoss(teacher.forward(batch.images, { training: false, taps }).taps).dataSync()[0]!) * batch.images.shape[0];
+            const loss = tf.tidy(() => paraphraser.reconstructionLoss(teacher.forward(batch.images, { training: false, taps }).taps).dataSync()[0]!);
+            if (!Number.isFinite(loss)) health.nonFiniteImages += batch.images.shape[0];
+            sum += loss * batch.images.shape[0];
             n += batch.images.shape[0];
           } finally {
             disposeBatch(batch);
@@ -113,6 +124,6 @@ export class ParaphraserStage implements Stage {
 
   async restore(ctx: StageContext): Promise<void> {
     const paraphraser = await ctx.resolve<FeatureParaphraser>(this.options.paraphraser);
-    await loadSnapshot(path.join(ctx.dir, 'final'), [modelPart('paraphraser', paraphraser)]);
+    await loadSnapshot(path.join(ctx.dir, 'final'), [modelPart('paraphraser', paraphraser)], { logger: ctx.logger });
   }
 }

@@ -61,7 +61,7 @@ export class StudentTrainingStage implements Stage {
   async run(ctx: StageContext): Promise<StageResult> {
     const { options, deps } = this;
     const { model, data, teacher } = await this.fitted(ctx);
-    if (options.init) await loadSnapshot(options.init, [modelPart('model', model)]);
+    if (options.init) await loadSnapshot(options.init, [modelPart('model', model)], { logger: ctx.logger });
 
     const [h, w] = data.inputSize;
     for (const [i, loss] of deps.losses.entries()) {
@@ -124,12 +124,13 @@ export class StudentTrainingStage implements Stage {
         logGradientShares(ctx, input.step, terms);
         return terms;
       },
-      validate: async () =>
+      validate: async (_epoch, health) =>
         flattenSummary(
           await evaluateModel(model, data, {
             partition: options.validation.partition,
             metrics: deps.metrics,
             batchSize: options.validation.batchSize,
+            health,
             ...(options.validation.inference ? { inference: options.validation.inference } : {}),
           }),
         ),
@@ -150,7 +151,7 @@ export class StudentTrainingStage implements Stage {
   /** Reloads the trained network (translators and discriminators are not needed after the stage). */
   async restore(ctx: StageContext): Promise<void> {
     const model = await ctx.resolve<SegmentationModel>(this.options.model);
-    await loadSnapshot(path.join(ctx.dir, 'final'), [modelPart('model', model)]);
+    await loadSnapshot(path.join(ctx.dir, 'final'), [modelPart('model', model)], { logger: ctx.logger });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ComponentSpec, JsonSchema } from '@graphflow/core';
 import type { LoopOptions } from '../training/training-loop';
+import { DEFAULT_NON_FINITE, type NonFinitePolicy } from '../training/finite-guard';
 import { DEFAULT_DIAGNOSTICS, type DiagnosticsOptions } from '../training/term-diagnostics';
 import { inferenceOptionsSchema, type InferenceOptions } from '../inference/inference-options';
 
@@ -21,6 +22,12 @@ export interface TrainingStageOptions {
   init?: string;
   logEverySteps: number;
   logEverySeconds: number;
+  /** What a non-finite update does (see NonFiniteGuard); manifests default to `stop`. */
+  onNonFinite?: NonFinitePolicy;
+  /** Consecutive updates `skip-step` / `reduce-lr` may skip before the stage stops. */
+  maxSkips?: number;
+  /** Floor of the learning-rate factor under `reduce-lr`. */
+  minLrFactor?: number;
   /** Per-term training diagnostics (student-training stages); manifests default to DEFAULT_DIAGNOSTICS, absent = none. */
   diagnostics?: DiagnosticsOptions;
 }
@@ -83,6 +90,15 @@ export function trainingOptionProperties(defaults: { monitor: string; metrics: C
     init: { type: 'string', minLength: 1, description: 'Start from weights of an earlier run: a stage folder, its final/ or best/, or a checkpoint folder.' },
     logEverySteps: { type: 'integer', minimum: 1, default: 10, description: 'Progress log line interval (updates) when not on a terminal.' },
     logEverySeconds: { type: 'number', minimum: 0, default: 30, description: 'Progress log line interval (seconds) when not on a terminal.' },
+    onNonFinite: {
+      type: 'string',
+      enum: ['stop', 'skip-step', 'reduce-lr'],
+      default: DEFAULT_NON_FINITE.policy,
+      description:
+        'What an update whose loss terms, gradients or batch-norm statistics are NaN/Infinite does. `stop`: the stage stops (GF_LOSS_NOT_FINITE or GF_WEIGHTS_NOT_FINITE) before applying it. `skip-step`: the update is dropped (weights, optimizer state and batch-norm statistics stay as they were), logged as a warning and counted, and training continues; more than `maxSkips` in a row stop the stage. `reduce-lr`: as `skip-step`, and each skipped update also halves the learning rate for the rest of the stage, down to `minLrFactor` × lr. Under every policy, weights that are non-finite after an applied update, or NaN logits in validation, stop the stage with GF_WEIGHTS_NOT_FINITE, and no checkpoint or best/ / final/ snapshot ever holds non-finite values.',
+    },
+    maxSkips: { type: 'integer', minimum: 1, default: DEFAULT_NON_FINITE.maxSkips, description: 'With `onNonFinite` `skip-step` or `reduce-lr`: consecutive updates that may be skipped; one more stops the stage.' },
+    minLrFactor: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: DEFAULT_NON_FINITE.minLrFactor, description: 'With `onNonFinite` `reduce-lr`: the learning rate is never reduced below this fraction of its scheduled value.' },
     diagnostics: {
       type: 'object',
       additionalProperties: false,
@@ -117,6 +133,7 @@ export function loopOptions(o: TrainingStageOptions, extra: { higherIsBetter: bo
     restoreBest: o.validation.restoreBest,
     unlabeled: extra.unlabeled,
     progress: { logEverySteps: o.logEverySteps, logEverySeconds: o.logEverySeconds },
+    nonFinite: { policy: o.onNonFinite ?? DEFAULT_NON_FINITE.policy, maxSkips: o.maxSkips ?? DEFAULT_NON_FINITE.maxSkips, minLrFactor: o.minLrFactor ?? DEFAULT_NON_FINITE.minLrFactor },
   };
 }
 

@@ -3,7 +3,7 @@ import type { Batch, ForwardOutput, LossTerm, SegmentationModel } from '@graphfl
 import type { Optimizer, Param } from '../optim/optimizer';
 import type { Schedule } from '../schedules/schedule';
 import { clipGradients, type GradientClipOptions } from '../optim/gradient-clipping';
-import { assertFiniteTerms } from './finite-guard';
+import { assertFiniteTerms, stopGuard } from './finite-guard';
 import type { StepInput } from './training-loop';
 import { weightAt, type WeightedLoss } from './weighted-loss';
 import { lossInputs } from './loss-inputs';
@@ -46,7 +46,8 @@ function disposeOutput(out: ForwardOutput | undefined): void {
 /**
  * One update of a student (or a model trained from scratch): labeled batches get every term; unlabeled batches only
  * terms that do not need labels, and their `labels` are never read. Term values are checked for NaN/Inf before the
- * update is applied. Then each adversary is updated on detached student/teacher probabilities per its update ratio.
+ * update is applied (see StepGuard: under `onNonFinite` "skip-step" / "reduce-lr" the update, and the adversaries',
+ * is dropped instead). Then each adversary is updated on detached student/teacher probabilities per its update ratio.
  * A batch's `roi` reaches every term and zeroes the probability maps the discriminators see outside it.
  * Logged besides the terms: the parts of terms that expose them (`graph-flow/vertex`, `graph-flow/edge`), each
  * adversary's accuracy and mean scores, and, every `diagnostics.every` updates, each term's share of the student's
@@ -59,6 +60,8 @@ export function studentStep(config: StudentStepConfig, input: StepInput): Record
   const batches: Batch[] = input.unlabeled ? [input.batch, input.unlabeled] : [input.batch];
   const needsAdversary = config.adversaries.length > 0;
 
+  const guard = input.guard ?? stopGuard(config.stage, input.step + 1);
+  guard.begin();
   const needTeacher = teacher !== undefined && (needsAdversary || losses.some((l) => l.term.requirements().teacher));
   const teacherOut = batches.map((b) => (teacher && needTeacher ? teacher.forward(b.images, { training: false, taps: teacherTaps }) : undefined));
   const kept: { name: string; value: tf.Scalar }[] = [];
@@ -92,7 +95,12 @@ export function studentStep(config: StudentStepConfig, input: StepInput): Record
     const terms: Record<string, number> = {};
     for (const k of kept) terms[k.name] = (terms[k.name] ?? 0) + k.value.dataSync()[0]!;
     terms['total'] = totalValue.dataSync()[0]!;
-    assertFiniteTerms(terms, input.step + 1, config.stage);
+    // Loss terms and the statistics the forward pass updated must be finite before anything else uses them.
+    const forwardFinding = guard.checkForward(terms);
+    if (forwardFinding) {
+      guard.decide(forwardFinding); // throws under onNonFinite "stop"
+      return terms;
+    }
     const every = config.diagnostics?.every ?? 0;
     // Before the update, so the shares belong to the same parameters as the logged values (the update is unaffected).
     if (every > 0 && input.step % every === 0) Object.assign(terms, gradientShares(config, batches, teacherOut, input));
@@ -100,7 +108,12 @@ export function studentStep(config: StudentStepConfig, input: StepInput): Record
     // Variables without a path to the loss get no gradient; like PyTorch's `grad is None`, they are not updated.
     const withGrad = params.flatMap((param, i) => (grads![i] ? [{ param, grad: grads![i]! }] : []));
     const { grads: clipped, norm } = clipGradients(withGrad.map((g) => g.grad), config.clip);
-    const lrFactor = config.schedule.multiplier(input.step, input.totalSteps);
+    if (guard.decide(guard.checkGradients(norm)) === 'skip') {
+      tf.dispose(clipped);
+      terms['gradNorm'] = norm;
+      return terms;
+    }
+    const lrFactor = config.schedule.multiplier(input.step, input.totalSteps) * guard.lrFactor;
     const lr = config.optimizer.learningRate * lrFactor;
     config.optimizer.apply(withGrad.map((g) => g.param), clipped, lr);
     tf.dispose(clipped);

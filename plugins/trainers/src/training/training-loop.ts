@@ -1,12 +1,14 @@
 import * as path from 'node:path';
-import { GraphFlowError, TOKENS, type Batch, type SegmentationData, type StageContext } from '@graphflow/core';
+import { GraphFlowError, TOKENS, describeNonFinite, type Batch, type SegmentationData, type StageContext } from '@graphflow/core';
 import { CheckpointStore, type NamedOptimizer, type TrainingPosition } from '../checkpoint/checkpoint-store';
+import type { NamedVariable } from '../checkpoint/weight-file';
 import { loadSnapshot, saveSnapshot } from '../checkpoint/final-weights';
 import type { TrainablePart } from './trainable-part';
 import { ProgressReporter, type ProgressOptions } from './progress-reporter';
 import { CyclingBatches } from './cycling-batches';
 import { MemoryWatch } from './memory-limit';
 import { disposeBatch } from './dispose-batch';
+import { DEFAULT_NON_FINITE, NonFiniteGuard, nonFiniteVariables, type NonFiniteOptions, type NonFiniteState, type StepGuard } from './finite-guard';
 
 export { disposeBatch };
 
@@ -33,6 +35,8 @@ export interface LoopOptions {
   /** Draw one unlabeled batch per update from the `unlabeled` partition too. */
   unlabeled: boolean;
   progress: ProgressOptions;
+  /** What a non-finite update does (`onNonFinite`, `maxSkips`, `minLrFactor`); default: stop. */
+  nonFinite?: NonFiniteOptions;
 }
 
 export interface StepInput {
@@ -43,6 +47,8 @@ export interface StepInput {
   step: number;
   totalSteps: number;
   epoch: number;
+  /** The stage's non-finite policy for this update (see StepGuard); absent outside a TrainingLoop (= stop). */
+  guard?: StepGuard;
 }
 
 export interface LoopHooks {
@@ -50,8 +56,16 @@ export interface LoopHooks {
   optimizers: NamedOptimizer[];
   /** One update; returns the logged values (loss terms, grad norm). Must not dispose the batches. */
   trainStep(input: StepInput): Promise<Record<string, number>>;
-  /** Validation metrics (higher/lower is better per options). */
-  validate?(epoch: number): Promise<Record<string, number>>;
+  /**
+   * Validation metrics (higher/lower is better per options). Counts non-finite network outputs (logits,
+   * reconstructions) into `health`: any stops the stage, since the weights or their statistics are broken.
+   */
+  validate?(epoch: number, health: ValidationHealth): Promise<Record<string, number>>;
+}
+
+/** Filled by a validation: images on which the network's outputs (logits, reconstructions) were NaN/±Infinity. */
+export interface ValidationHealth {
+  nonFiniteImages: number;
 }
 
 export interface HistoryRecord {
@@ -74,6 +88,8 @@ export interface LoopExtra {
   badValidations: number;
   stoppedEarly: boolean;
   trainSeconds: number;
+  /** Skipped-update bookkeeping of the `onNonFinite` policy (absent in older checkpoints: none skipped). */
+  nonFinite?: NonFiniteState;
 }
 
 export interface LoopResult extends LoopExtra {
@@ -131,9 +147,10 @@ export class TrainingLoop {
     let extra: LoopExtra = { history: [], validations: [], badValidations: 0, stoppedEarly: false, trainSeconds: 0 };
     let resumedFrom: string | undefined;
     if (ctx.resumeFrom) {
-      const latest = await new CheckpointStore(ctx.resumeFrom).latest();
-      if (latest) {
-        const state = await CheckpointStore.load<LoopExtra>(latest, hooks.parts, hooks.optimizers);
+      // The newest intact checkpoint: a damaged latest one is skipped with a warning (see restoreNewest).
+      const restored = await new CheckpointStore(ctx.resumeFrom).restoreNewest<LoopExtra>(hooks.parts, hooks.optimizers, ctx.logger);
+      if (restored) {
+        const { dir: latest, state } = restored;
         position = { step: state.step, epoch: state.epoch, stepInEpoch: state.stepInEpoch, rng: state.rng };
         extra = state.extra;
         ctx.rng.setState(state.rng);
@@ -141,9 +158,24 @@ export class TrainingLoop {
         ctx.logger.info({ checkpoint: latest, step: state.step, epoch: state.epoch }, 'resuming from checkpoint');
       }
     }
+    let lastCheckpoint = resumedFrom;
+
+    // Every variable an optimizer updates; the rest of the parts' weights is state the forward pass may change.
+    const trainedVariables = () => new Set(hooks.optimizers.flatMap((o) => o.params().map((p) => p.variable)));
+    const allVariables = (): NamedVariable[] => [
+      ...hooks.parts.flatMap((p) => p.weights().map((w) => ({ name: `${p.name}/${w.name}`, variable: w.variable }))),
+      ...hooks.optimizers.flatMap((o) => o.optimizer.state().slots.map((s) => ({ name: `optimizer.${o.name}/${s.name}`, variable: s.variable }))),
+    ];
+    const stateVariables = (): NamedVariable[] => {
+      const trained = trainedVariables();
+      return hooks.parts.flatMap((p) => p.weights().filter((w) => !trained.has(w.variable)).map((w) => ({ name: `${p.name}/${w.name}`, variable: w.variable })));
+    };
+    const guard = new NonFiniteGuard(ctx.name, options.nonFinite ?? DEFAULT_NON_FINITE, stateVariables, extra.nonFinite);
+    const keepsLatest = () => (lastCheckpoint ? `${path.relative(ctx.dir, store.latestFile)} still names ${path.basename(lastCheckpoint)}` : 'no checkpoint was written yet');
 
     const save = async (pos: TrainingPosition) => {
-      await store.save({ stage: ctx.name, position: { ...pos, rng: ctx.rng.getState() }, parts: hooks.parts, optimizers: hooks.optimizers, extra, manifest });
+      extra.nonFinite = guard.state();
+      lastCheckpoint = await store.save({ stage: ctx.name, position: { ...pos, rng: ctx.rng.getState() }, parts: hooks.parts, optimizers: hooks.optimizers, extra, manifest });
     };
     const progress = new ProgressReporter(ctx.name, ctx.logger, options.progress);
     const unlabeledStream = options.unlabeled
@@ -169,19 +201,38 @@ export class TrainingLoop {
           }
           const unlabeled = unlabeledStream ? await unlabeledStream.next() : undefined;
           let terms: Record<string, number>;
+          guard.start(step + 1);
           try {
-            terms = await hooks.trainStep({ batch, step, totalSteps: total, epoch, ...(unlabeled ? { unlabeled } : {}) });
+            terms = await hooks.trainStep({ batch, step, totalSteps: total, epoch, guard, ...(unlabeled ? { unlabeled } : {}) });
           } catch (e) {
+            if (e instanceof GraphFlowError && (e.code === 'GF_LOSS_NOT_FINITE' || e.code === 'GF_WEIGHTS_NOT_FINITE')) {
+              throw new GraphFlowError(e.code, `${e.problems[0]?.message ?? e.message}; nothing was written: ${keepsLatest()}`, { cause: e });
+            }
             throw memoryWatch ? memoryWatch.explain(e, step) : e;
           } finally {
+            guard.release();
             disposeBatch(batch);
             if (unlabeled) disposeBatch(unlabeled);
           }
           step++;
           k++;
           memoryWatch?.afterStep(step);
+          const skipped = guard.lastSkip;
+          if (skipped) {
+            const s = guard.state();
+            ctx.logger.warn({ step, epoch, skipped: s.skipped, consecutive: s.consecutive, lrFactor: s.lrFactor }, `update ${step} skipped (onNonFinite "${guard.options.policy}"): ${skipped.message}`);
+          } else {
+            // An applied update cannot be undone: non-finite weights or optimizer state stop the stage under every policy.
+            const broken = nonFiniteVariables(allVariables());
+            if (broken.length > 0) {
+              throw new GraphFlowError(
+                'GF_WEIGHTS_NOT_FINITE',
+                `stage "${ctx.name}": update ${step} left non-finite values in ${broken.length} variable(s): ${describeNonFinite(broken)}; the stage stops and nothing was written: ${keepsLatest()}`,
+              );
+            }
+          }
           extra.history.push({ step, epoch, terms });
-          await ctx.run.appendMetric({ stage: ctx.name, step, epoch, ...terms });
+          await ctx.run.appendMetric({ stage: ctx.name, step, epoch, ...terms, ...(skipped ? { skipped: 1 } : {}) });
           progress.update(k, step, terms);
           const aborted = ctx.signal.aborted;
           if ((options.checkpointEvery > 0 && step % options.checkpointEvery === 0 && k < perEpoch && step < total) || aborted) {
@@ -199,7 +250,7 @@ export class TrainingLoop {
         extra.trainSeconds += (Date.now() - started) / 1000;
         const lastEpoch = epoch + 1 >= epochs || step >= total;
         if (hooks.validate && options.validateEvery > 0 && ((epoch + 1) % options.validateEvery === 0 || lastEpoch)) {
-          await this.validate(epoch, step, extra);
+          await this.validate(epoch, step, extra, keepsLatest);
         }
         await save({ step, epoch: epoch + 1, stepInEpoch: 0, rng: ctx.rng.getState() });
       }
@@ -209,15 +260,23 @@ export class TrainingLoop {
     }
 
     if (extra.best && options.restoreBest) {
-      await loadSnapshot(path.join(ctx.dir, 'best'), hooks.parts);
+      await loadSnapshot(path.join(ctx.dir, 'best'), hooks.parts, { logger: ctx.logger });
       ctx.logger.info({ monitor: options.monitor, ...extra.best }, 'restored best validated weights');
     }
     return { ...extra, steps: step, epochs, interrupted: false, ...(resumedFrom ? { resumedFrom } : {}) };
   }
 
-  private async validate(epoch: number, step: number, extra: LoopExtra): Promise<void> {
+  private async validate(epoch: number, step: number, extra: LoopExtra, keepsLatest: () => string): Promise<void> {
     const { options, ctx } = this;
-    const metrics = await this.hooks.validate!(epoch);
+    const health: ValidationHealth = { nonFiniteImages: 0 };
+    const metrics = await this.hooks.validate!(epoch, health);
+    if (health.nonFiniteImages > 0) {
+      // The weights are finite (checked after every update), so batch-norm statistics or overflowing activations are.
+      throw new GraphFlowError(
+        'GF_WEIGHTS_NOT_FINITE',
+        `stage "${ctx.name}": in the validation after update ${step}, the network's logits were NaN/Infinite on ${health.nonFiniteImages} image(s): its weights or batch-norm statistics have diverged (overflow in inference mode); best/ was not updated and nothing was written: ${keepsLatest()}`,
+      );
+    }
     extra.validations.push({ step, epoch, metrics });
     await ctx.run.appendMetric({ stage: ctx.name, step, epoch, validation: metrics });
     const value = metrics[options.monitor];
@@ -226,9 +285,12 @@ export class TrainingLoop {
         pointer: '/options/validation/monitor',
       });
     }
-    const better = extra.best === undefined || (Number.isFinite(value) && (options.higherIsBetter ? value > extra.best.value : value < extra.best.value));
+    // A NaN/Infinite monitored value never becomes the best (and counts as no improvement for patience).
+    const finite = Number.isFinite(value);
+    if (!finite) ctx.logger.warn({ epoch, step, monitor: options.monitor, value: String(value) }, `validation: "${options.monitor}" is ${value}; these weights cannot become the best`);
+    const better = finite && (extra.best === undefined || (options.higherIsBetter ? value > extra.best.value : value < extra.best.value));
     ctx.logger.info({ epoch, step, ...metrics, best: better }, 'validation');
-    if (better && Number.isFinite(value)) {
+    if (better) {
       extra.best = { value, step, epoch };
       extra.badValidations = 0;
       await saveSnapshot(path.join(ctx.dir, 'best'), this.hooks.parts, { step, epoch, metric: { name: options.monitor, value } });
