@@ -19,6 +19,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   const pluginOption = () => new Option('-p, --plugin <path-or-package>', 'load an extra plugin (repeatable)').argParser(collect);
+  const allowPluginsOption = (names = 'the manifest names (directly or through extends)') =>
+    new Option('--allow-plugins', `load every plugin ${names}, even one your project's package.json does not list: a plugin runs code with your permissions`);
   const backendOption = (help = 'compute backend') => new Option('-b, --backend <name>', help);
   const inferenceModeOption = () =>
     new Option('--inference <mode>', 'whole images, overlapping tiles, or auto (tiles when an image is not the training input size)').choices(['auto', 'whole', 'sliding-window']);
@@ -30,6 +32,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('[manifest]', 'pipeline manifest (JSON)')
     .addOption(setOption())
     .addOption(pluginOption())
+    .addOption(allowPluginsOption('the manifest (or the --resume run folder) names'))
     .option('-o, --out <dir>', 'exact run folder to create (must not exist)')
     .option('-r, --resume <run-dir>', 'continue an interrupted run')
     .addOption(backendOption('compute backend: auto, tfjs-node-gpu, tfjs-node, wasm, cpu (overrides the manifest)'))
@@ -44,6 +47,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('<manifest>', 'pipeline manifest (JSON)')
     .addOption(setOption())
     .addOption(pluginOption())
+    .addOption(allowPluginsOption())
+    .option('--no-data', "don't check the data folders (roots exist, at least one image/mask pair); nothing is decoded either way")
     .option('--json', 'print the resolved manifest or the problems as JSON')
     .action(async (manifest: string, opts) => setExit(await validateCommand(manifest, opts, io)));
 
@@ -52,6 +57,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('list registered components, optionally of one kind')
     .argument('[kind]', 'backbone, module, loss, dataset, transform, stage, metric, optimizer, schedule, hook, backend, …')
     .addOption(pluginOption())
+    .addOption(allowPluginsOption('the --manifest names'))
     .option('-m, --manifest <file>', 'also load the plugins this manifest names')
     .option('--no-default-plugins', "don't load GraphFlow's built-in plugins")
     .option('--json', 'print JSON')
@@ -62,6 +68,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description("show a component's description, documentation, options, types and defaults")
     .argument('<kind/name>', 'component id, e.g. loss/graph-flow')
     .addOption(pluginOption())
+    .addOption(allowPluginsOption('the --manifest names'))
     .option('-m, --manifest <file>', 'also load the plugins this manifest names')
     .option('--no-default-plugins', "don't load GraphFlow's built-in plugins")
     .option('--json', 'print JSON (including the full options schema)')
@@ -81,6 +88,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--size <HxW>', 'input size (default: the data input size)')
     .addOption(setOption())
     .addOption(pluginOption())
+    .addOption(allowPluginsOption())
     .addOption(backendOption('compute backend (default: the manifest\'s)'))
     .option('--json', 'print JSON')
     .action(async (manifest: string, opts) => setExit(await summaryCommand(manifest, opts, io)));
@@ -94,6 +102,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--samples <n>', 'samples on the contact sheet', '8')
     .addOption(setOption())
     .addOption(pluginOption())
+    .addOption(allowPluginsOption())
     .addOption(backendOption('compute backend (default: the manifest\'s)'))
     .option('--json', 'print JSON')
     .action(async (manifest: string, opts) => setExit(await inspectCommand(manifest, opts, io)));
@@ -111,6 +120,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--tile <HxW>', 'sliding-window tile size (default: the training input size)')
     .option('--overlap <fraction>', 'fraction of a tile its neighbours share (default 0.25)')
     .addOption(pluginOption())
+    .addOption(allowPluginsOption('the run folder (and the [manifest]) names'))
     .addOption(backendOption())
     .option('--json', 'print JSON')
     .action(async (model: string, manifest: string | undefined, opts) => setExit(await evalCommand(model, manifest, opts, io)));
@@ -128,6 +138,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--tile <HxW>', 'sliding-window tile size (default: the training input size)')
     .option('--overlap <fraction>', 'fraction of a tile its neighbours share (default 0.25)')
     .addOption(pluginOption())
+    .addOption(allowPluginsOption('the run folder names'))
     .addOption(backendOption())
     .option('--json', 'print JSON')
     .action(async (model: string, images: string[], opts) => setExit(await predictCommand(model, images, opts, io)));
@@ -139,6 +150,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .requiredOption('-o, --out <dir>', 'folder to create')
     .option('--size <HxW>', 'input size the card describes (default: the run data input size)')
     .addOption(pluginOption())
+    .addOption(allowPluginsOption('the run folder names'))
     .addOption(backendOption())
     .option('--json', 'print JSON')
     .action(async (model: string, opts) => setExit(await exportCommand(model, opts, io)));
@@ -155,6 +167,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--seed-entry <ref>', "the model whose initSeed --seeds varies (default: the stage's options.student, else options.model)")
     .addOption(setOption())
     .addOption(pluginOption())
+    .addOption(allowPluginsOption())
     .option('-o, --out <dir>', 'exact ablation folder to create')
     .option('--smoke', 'a few steps per stage only')
     .addOption(backendOption())

@@ -24,6 +24,16 @@ export interface OptionRuleViolation {
   expected?: string;
 }
 
+/** One problem a component's checkFiles found: where in its options (JSON pointer) and which file. */
+export interface FileCheckProblem {
+  /** JSON pointer relative to the component's options, e.g. `/root`; '' for the options as a whole. */
+  pointer: string;
+  message: string;
+  /** The file or folder concerned (absolute). */
+  file?: string;
+  expected?: string;
+}
+
 /** What a factory receives besides its validated options. */
 export interface ComponentContext {
   /** A pino child logger bound to `{ component: "<kind>/<name>", entry: "<manifest path>" }`. */
@@ -61,6 +71,12 @@ export interface ComponentDefinition<O = Record<string, unknown>, T = unknown> {
   schema: JsonSchema;
   /** Semantic checks that JSON Schema cannot express; run at validation time, before any work. */
   rules?: (options: O) => OptionRuleViolation[];
+  /**
+   * Checks of the files and folders the options name that need the file system but no decoding (a dataset's root
+   * exists and holds at least one pair). `graphflow validate` runs them unless `--no-data`; they never execute or
+   * decode what they find. Pointers are relative to the component's options.
+   */
+  checkFiles?: (options: O) => Promise<FileCheckProblem[]>;
   /** Builds the component. May be async. Receives validated options with defaults filled in. */
   create: (options: O, ctx: ComponentContext) => T | Promise<T>;
 }

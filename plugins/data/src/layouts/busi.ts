@@ -4,7 +4,7 @@ import { defineComponent, type Problem } from '@graphflow/core';
 import { datasetOptionProperties, datasetRules, type DatasetOptions } from '../dataset/dataset-options';
 import type { LayoutScan, SampleEntry } from '../dataset/sample-entry';
 import type { SegmentationDataset } from '../dataset/segmentation-dataset';
-import { buildFromLayout } from './component-support';
+import { buildFromLayout, checkLayoutFiles } from './component-support';
 import { pairFiles } from './pair-files';
 
 export interface BusiLayoutOptions {
@@ -63,5 +63,6 @@ export const busiDataset = defineComponent<BusiDatasetOptions, SegmentationDatas
     additionalProperties: false,
   },
   rules: (o) => datasetRules(o),
+  checkFiles: (o) => checkLayoutFiles(o.root, () => scanBusiLayout(o)),
   create: async (o, ctx) => buildFromLayout(await scanBusiLayout(o), o, ctx, 'dataset/busi'),
 });

@@ -3,7 +3,7 @@ import { defineComponent } from '@graphflow/core';
 import { datasetOptionProperties, datasetRules, type DatasetOptions } from '../dataset/dataset-options';
 import type { LayoutScan } from '../dataset/sample-entry';
 import type { SegmentationDataset } from '../dataset/segmentation-dataset';
-import { buildFromLayout } from './component-support';
+import { buildFromLayout, checkLayoutFiles } from './component-support';
 import { pairFiles } from './pair-files';
 
 export interface CvcLayoutOptions {
@@ -44,5 +44,6 @@ export const cvcClinicDbDataset = defineComponent<CvcDatasetOptions, Segmentatio
     additionalProperties: false,
   },
   rules: (o) => datasetRules(o),
+  checkFiles: (o) => checkLayoutFiles(o.root, () => scanCvcLayout(o)),
   create: async (o, ctx) => buildFromLayout(await scanCvcLayout(o), o, ctx, 'dataset/cvc-clinicdb'),
 });

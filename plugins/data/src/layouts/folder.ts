@@ -4,7 +4,7 @@ import { datasetOptionProperties, datasetRules, type DatasetOptions } from '../d
 import type { LayoutProblem, LayoutScan, SampleEntry } from '../dataset/sample-entry';
 import type { SegmentationDataset } from '../dataset/segmentation-dataset';
 import type { RoiOptions } from '../roi/roi-options';
-import { buildFromLayout } from './component-support';
+import { buildFromLayout, checkLayoutFiles } from './component-support';
 import { compilePattern, DEFAULT_IMAGE_PATTERN, pairFiles } from './pair-files';
 
 /** One image/mask folder pair of a dataset published as several (e.g. `training/` and `test/`). */
@@ -177,5 +177,6 @@ export const folderDataset = defineComponent<FolderDatasetOptions, SegmentationD
     const bad = p.length > 0 && !(p[0] as SourcePatterns).image ? (p as OptionRuleViolation[]) : [];
     return [...bad, ...sourceRules(o), ...datasetRules(o, { roiFiles: true })];
   },
+  checkFiles: (o) => checkLayoutFiles(o.root, () => scanFolderLayout(o)),
   create: async (o, ctx) => buildFromLayout(await scanFolderLayout(o), o, ctx, 'dataset/folder'),
 });

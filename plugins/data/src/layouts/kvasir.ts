@@ -3,7 +3,7 @@ import { defineComponent, type OptionRuleViolation } from '@graphflow/core';
 import { datasetOptionProperties, datasetRules, type DatasetOptions } from '../dataset/dataset-options';
 import type { LayoutScan } from '../dataset/sample-entry';
 import type { SegmentationDataset } from '../dataset/segmentation-dataset';
-import { buildFromLayout } from './component-support';
+import { buildFromLayout, checkLayoutFiles } from './component-support';
 import { pairFiles } from './pair-files';
 
 export type KvasirDatasetOptions = { root: string } & DatasetOptions;
@@ -34,5 +34,6 @@ export const kvasirDataset = defineComponent<KvasirDatasetOptions, SegmentationD
     ...(o.mask.mode === 'index' ? [{ pointer: '/mask/mode', message: 'JPEG masks are lossy: class indices do not survive compression', expected: 'binary, or palette with a tolerance' }] : []),
     ...datasetRules(o),
   ],
+  checkFiles: (o) => checkLayoutFiles(o.root, () => scanKvasirLayout(o)),
   create: async (o, ctx) => buildFromLayout(await scanKvasirLayout(o), o, ctx, 'dataset/kvasir'),
 });

@@ -8,7 +8,7 @@ import { readH5Shapes, readH5Slice } from '../decode/hdf5';
 import type { NdArray } from '../decode/npy';
 import { readNpz } from '../decode/npz';
 import type { Raster } from '../decode/raster';
-import { buildFromLayout } from './component-support';
+import { buildFromLayout, checkLayoutFiles } from './component-support';
 
 /** TransUNet's Synapse case lists (lists/lists_Synapse): 18 training and 12 test CT volumes. */
 export const SYNAPSE_TRAIN_CASES: readonly string[] = ['case0005', 'case0006', 'case0007', 'case0009', 'case0010', 'case0021', 'case0023', 'case0024', 'case0026', 'case0027', 'case0028', 'case0030', 'case0031', 'case0033', 'case0034', 'case0037', 'case0039', 'case0040'];
@@ -128,5 +128,6 @@ export const synapseDataset = defineComponent<SynapseDatasetOptions, Segmentatio
     additionalProperties: false,
   },
   rules: (o) => datasetRules(o),
+  checkFiles: (o) => checkLayoutFiles(o.root, () => scanSynapseLayout(o)),
   create: async (o, ctx) => buildFromLayout(await scanSynapseLayout(o), o, ctx, 'dataset/synapse'),
 });
