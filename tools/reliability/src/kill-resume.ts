@@ -16,9 +16,6 @@ export const TRIAL_OVERRIDES: readonly string[] = [
   'data.options.count=48',
   'data.options.size=32',
   'models.teacher.options.baseWidth=8',
-  'models.teacher.options.depth=3',
-  'models.student.options.depth=3',
-  'models.studentAlone.options.depth=3',
   'stages.teacher.epochs=2',
   'stages.studentAlone.epochs=2',
   'stages.paraphraser.epochs=1',
@@ -71,15 +68,15 @@ export async function finalWeightDigests(runDir: string): Promise<Record<string,
 
 /** Where a killed run stood: the stages it had finished and the newest checkpoint of the one in progress. */
 export async function positionAtKill(runDir: string): Promise<string> {
-  const state = await fs.readFile(path.join(runDir, 'state.json'), 'utf8').then((t) => JSON.parse(t) as { stages?: Record<string, { status?: string }> }, () => undefined);
-  const done = Object.entries(state?.stages ?? {}).filter(([, s]) => s.status === 'done').map(([n]) => n);
-  const stagesDir = path.join(runDir, 'stages');
-  const stages = await fs.readdir(stagesDir).catch(() => [] as string[]);
-  for (const stage of stages.filter((s) => !done.includes(s))) {
-    const latest = await fs.readFile(path.join(stagesDir, stage, 'checkpoints', 'latest.json'), 'utf8').then((t) => JSON.parse(t) as { step?: number }, () => undefined);
-    return `${done.length} stage(s) done; in ${stage}${latest ? ` after checkpoint step ${latest.step}` : ', no checkpoint yet'}`;
-  }
-  return `${done.length} stage(s) done`;
+  const readJson = <T>(file: string): Promise<T | undefined> => fs.readFile(path.join(runDir, file), 'utf8').then((t) => JSON.parse(t) as T, () => undefined);
+  const manifest = await readJson<{ stages?: { name: string }[] }>('manifest.resolved.json');
+  if (!manifest) return 'before the run folder was complete';
+  const state = await readJson<{ stages?: Record<string, { status?: string }> }>('state.json');
+  const done = (manifest.stages ?? []).filter((s) => state?.stages?.[s.name]?.status === 'done').map((s) => s.name);
+  const current = (manifest.stages ?? []).find((s) => !done.includes(s.name));
+  if (!current) return `${done.length} stage(s) done`;
+  const latest = await readJson<{ step?: number }>(path.join('stages', current.name, 'checkpoints', 'latest.json'));
+  return `${done.length} stage(s) done; in ${current.name}${latest ? ` after checkpoint step ${latest.step}` : ', no checkpoint yet'}`;
 }
 
 export interface TrialResult {
@@ -116,6 +113,8 @@ export interface TrialSeries {
  */
 export async function killResumeTrials(options: { trials: number; seed: number; workDir: string; log?: (line: string) => void }): Promise<TrialSeries> {
   const log = options.log ?? (() => undefined);
+  // Runs never overwrite each other (GF_RUN_DIR_EXISTS), so a used folder would turn every trial into a failure.
+  if ((await fs.readdir(options.workDir).catch(() => [])).length > 0) throw new Error(`${options.workDir} is not empty; give a new --work-dir`);
   await fs.mkdir(options.workDir, { recursive: true });
   const refDir = path.join(options.workDir, 'reference');
   const ref = await runCli(runArgs(refDir));

@@ -17,6 +17,8 @@ test('final weight digests cover every stage snapshot and differ when one byte d
   const after = await finalWeightDigests(dir);
   assert.equal(after['a/final'], before['a/final']);
   assert.notEqual(after['b/final'], before['b/final']);
+  assert.equal(await positionAtKill(dir), 'before the run folder was complete');
+  await fs.writeFile(path.join(dir, 'manifest.resolved.json'), JSON.stringify({ stages: [{ name: 'a' }, { name: 'b' }] }));
   await fs.writeFile(path.join(dir, 'state.json'), JSON.stringify({ stages: { a: { status: 'done' } } }));
   await fs.mkdir(path.join(dir, 'stages', 'b', 'checkpoints'), { recursive: true });
   await fs.writeFile(path.join(dir, 'stages', 'b', 'checkpoints', 'latest.json'), JSON.stringify({ checkpoint: 'ckpt-00000004', step: 4 }));
