@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo, ComputeBackend } from '@graphflow/core';
 import { BUILTIN_BACKENDS } from './builtin-backends';
 import { kernelCoverage, TRAINING_KERNELS_BY_FAMILY } from './kernels/training-kernels';
+import { NATIVE_TF_BACKEND } from './kernels/native/native-kernel';
+import { nativeKernelNames } from './kernels/native/register-native-kernels';
 import { WASM_FASTER_KERNELS, WASM_TRAINING_KERNELS } from './kernels/wasm/wasm-training-kernels';
 import { selectBackend } from './select-backend';
 
@@ -11,6 +13,13 @@ export interface DoctorBackendEntry {
   priority: number;
   available: boolean;
   reason?: string;
+}
+
+/** Training kernels of one model family on the selected backend; `native`: those the oneDNN addon runs. */
+export interface FamilyCoverage {
+  present: string[];
+  missing: string[];
+  native?: string[];
 }
 
 export interface DoctorReport {
@@ -22,7 +31,7 @@ export interface DoctorReport {
   selected: BackendInfo | null;
   selectionError?: string;
   /** Training-kernel presence on the selected backend, per model family. */
-  kernels: { backend: string; families: Record<string, { present: string[]; missing: string[] }>; missing: string[] } | null;
+  kernels: { backend: string; families: Record<string, FamilyCoverage>; missing: string[] } | null;
   /** Kernels GraphFlow adds to wasm (composed from kernels wasm has). */
   graphflowWasmKernels: string[];
   /** wasm kernels GraphFlow replaces with faster compositions. */
@@ -53,11 +62,12 @@ export async function runDoctor(
   }
   let kernels: DoctorReport['kernels'] = null;
   if (selected) {
-    const families: Record<string, { present: string[]; missing: string[] }> = {};
+    const families: Record<string, FamilyCoverage> = {};
     const missing = new Set<string>();
+    const native = selected.tfBackend === NATIVE_TF_BACKEND ? new Set(nativeKernelNames()) : undefined;
     for (const [family, names] of Object.entries(TRAINING_KERNELS_BY_FAMILY)) {
       const c = kernelCoverage(selected.tfBackend, names);
-      families[family] = { present: c.present, missing: c.missing };
+      families[family] = { present: c.present, missing: c.missing, ...(native ? { native: names.filter((n) => native.has(n)) } : {}) };
       c.missing.forEach((m) => missing.add(m));
     }
     kernels = { backend: selected.tfBackend, families, missing: [...missing].sort() };
@@ -105,8 +115,13 @@ export function formatDoctorReport(report: DoctorReport): string {
     lines.push('', `Training kernels on "${report.kernels.backend}":`);
     for (const [family, c] of Object.entries(report.kernels.families)) {
       const total = c.present.length + c.missing.length;
-      lines.push(`  ${c.missing.length === 0 ? '✓' : '✗'} ${family.padEnd(12)} ${c.present.length}/${total}${c.missing.length ? `  missing: ${c.missing.join(', ')}` : ''}`);
+      const native = c.native ? `  (${c.native.length} on oneDNN${c.native.length ? `: ${c.native.join(', ')}` : ''}; the rest on wasm)` : '';
+      lines.push(`  ${c.missing.length === 0 ? '✓' : '✗'} ${family.padEnd(12)} ${c.present.length}/${total}${c.missing.length ? `  missing: ${c.missing.join(', ')}` : ''}${native}`);
     }
+  }
+  if (report.selected?.tfBackend === NATIVE_TF_BACKEND) {
+    const d = report.selected.details ?? {};
+    lines.push('', `Native kernels (${String(d['library'])} ${String(d['libraryVersion'])}, ISA ${String(d['isa'])}, ${String(d['cpuRuntime'])}): ${nativeKernelNames().join(', ')}`);
   }
   lines.push('', `Kernels GraphFlow adds to wasm: ${report.graphflowWasmKernels.join(', ')}; replaces with faster ones: ${report.graphflowWasmReplacements.join(', ')}`);
   lines.push(report.ok ? 'OK: the selected backend can train every shipped model.' : 'PROBLEM: see the missing kernels / backend error above.');

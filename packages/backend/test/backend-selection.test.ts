@@ -6,6 +6,11 @@ import { activateBackend, assertTrainingKernels, selectBackend } from '../src/se
 import { formatDoctorReport, runDoctor } from '../src/doctor';
 import { kernelCoverage } from '../src/kernels/training-kernels';
 import plugin from '../src/index';
+import { loadNativeAddon } from '@graphflow/backend-native';
+
+/** Where libdnnl-dev was installed before `npm ci`, auto picks the native backend; elsewhere wasm. */
+const nativeLoads = loadNativeAddon().addon !== undefined;
+const autoChoice = nativeLoads ? 'native' : 'wasm';
 
 const tfjsNodeInstalled = (() => {
   try {
@@ -26,19 +31,19 @@ function recordingLogger() {
 }
 
 describe('backend selection', () => {
-  it('auto skips the missing optional backends and starts wasm with real threads, logging the choice', { skip: tfjsNodeInstalled && 'tfjs-node is installed here' }, async () => {
+  it('auto skips the missing optional backends and starts native (or wasm without oneDNN) with real threads, logging the choice', { skip: tfjsNodeInstalled && 'tfjs-node is installed here' }, async () => {
     const log = recordingLogger();
     const info = await selectBackend('auto', log);
-    assert.equal(info.name, 'wasm');
-    assert.equal(tf.getBackend(), 'wasm');
-    assert.equal(info.version, '4.22.0');
+    assert.equal(info.name, autoChoice);
+    assert.equal(tf.getBackend(), autoChoice);
+    assert.equal(info.version, nativeLoads ? 'oneDNN 2.6.3' : '4.22.0');
     assert.ok(info.threads >= 1 && info.threads <= 64);
     assert.deepEqual(info.details?.['missingKernels'], []);
     const skipped = info.details?.['skipped'] as { name: string; reason: string }[];
-    assert.deepEqual(skipped.map((s) => s.name), ['tfjs-node-gpu', 'tfjs-node']);
+    assert.deepEqual(skipped.map((s) => s.name), nativeLoads ? ['tfjs-node-gpu', 'tfjs-node'] : ['tfjs-node-gpu', 'tfjs-node', 'native']);
     assert.match(skipped[1]!.reason, /@tensorflow\/tfjs-node is not installed.*npm install @tensorflow\/tfjs-node@4\.22\.0/);
     const chosen = log.entries.find((e) => e.level === 'info');
-    assert.equal(chosen?.obj['backend'], 'wasm');
+    assert.equal(chosen?.obj['backend'], autoChoice);
     assert.equal(chosen?.obj['threads'], info.threads);
   });
 
@@ -59,7 +64,7 @@ describe('backend selection', () => {
     await assert.rejects(activateBackend('tpu'), (e: unknown) => {
       assert.ok(isGraphFlowError(e));
       assert.equal(e.code, 'GF_BACKEND_UNAVAILABLE');
-      assert.match(e.message, /unknown compute backend "tpu" \(expected auto \| tfjs-node-gpu \| tfjs-node \| wasm \| cpu\)/);
+      assert.match(e.message, /unknown compute backend "tpu" \(expected auto \| tfjs-node-gpu \| tfjs-node \| native \| wasm \| cpu\)/);
       return true;
     });
   });
@@ -94,16 +99,22 @@ describe('backend selection', () => {
 
   it('doctor reports backends, the selection and per-family kernel coverage', async () => {
     const report = await runDoctor();
-    assert.deepEqual(report.backends.map((b) => b.name), ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']);
+    assert.deepEqual(report.backends.map((b) => b.name), ['tfjs-node-gpu', 'tfjs-node', 'native', 'wasm', 'cpu']);
     assert.equal(report.backends.find((b) => b.name === 'cpu')?.available, true);
-    assert.equal(report.selected?.name, tfjsNodeInstalled ? 'tfjs-node' : 'wasm');
+    assert.equal(report.selected?.name, tfjsNodeInstalled ? 'tfjs-node' : autoChoice);
     assert.deepEqual(Object.keys(report.kernels!.families), ['common', 'unet', 'mobilenetv2', 'enet', 'erfnet', 'transunet']);
     assert.deepEqual(report.kernels!.missing, []);
     assert.equal(report.ok, true);
     const text = formatDoctorReport(report);
     assert.match(text, /✗ tfjs-node +priority 300 +— @tensorflow\/tfjs-node is not installed/);
-    assert.match(text, /Selected: wasm \(tfjs backend "wasm", version 4\.22\.0, \d+ thread\(s\)\)/);
-    assert.match(text, /✓ unet +7\/7/);
+    if (nativeLoads) {
+      assert.match(text, /Selected: native \(tfjs backend "native", version oneDNN 2\.6\.3, \d+ thread\(s\)\)/);
+      assert.match(text, /✓ unet +7\/7 +\(\d+ on oneDNN: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter/);
+    } else {
+      assert.match(text, /Selected: wasm \(tfjs backend "wasm", version 4\.22\.0, \d+ thread\(s\)\)/);
+      assert.match(text, /✗ native +priority 250 +— .*sudo apt-get install -y libdnnl-dev/);
+      assert.match(text, /✓ unet +7\/7/);
+    }
     assert.match(text, /OK: the selected backend can train every shipped model\./);
   });
 
@@ -115,10 +126,10 @@ describe('backend selection', () => {
     assert.match(formatDoctorReport(report), /Selected: none — GF_BACKEND_UNAVAILABLE/);
   });
 
-  it('the plugin registers the four backend components with a validated threads option', () => {
+  it('the plugin registers the five backend components with a validated threads option', () => {
     const components: { kind: string; name: string; schema: Record<string, unknown> }[] = [];
     void plugin.register({ component: (d: { kind: string; name: string; schema: Record<string, unknown> }) => void components.push(d) } as never, {});
-    assert.deepEqual(components.map((c) => `${c.kind}/${c.name}`), ['backend/tfjs-node-gpu', 'backend/tfjs-node', 'backend/wasm', 'backend/cpu']);
+    assert.deepEqual(components.map((c) => `${c.kind}/${c.name}`), ['backend/tfjs-node-gpu', 'backend/tfjs-node', 'backend/native', 'backend/wasm', 'backend/cpu']);
     assert.equal(components[0]!.schema['additionalProperties'], false);
   });
 });

@@ -57,7 +57,7 @@ function main(): void {
     return;
   }
 
-  const requested = values.backends ? values.backends.split(',').map((s) => s.trim()) : ['tfjs-node-gpu', 'tfjs-node', 'wasm'];
+  const requested = values.backends ? values.backends.split(',').map((s) => s.trim()) : ['tfjs-node-gpu', 'tfjs-node', 'native', 'wasm'];
   if (values.cpu && !requested.includes('cpu')) requested.push('cpu');
   const results: EngineResult[] = [];
   const loadAtStart = os.loadavg()[0]!;

@@ -1,0 +1,13 @@
+// Every op the addon exports; one file per op in this folder.
+#pragma once
+#include <napi.h>
+
+namespace gfn {
+Napi::Value Conv2d(const Napi::CallbackInfo& info);
+Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info);
+Napi::Value Conv2dBackpropFilter(const Napi::CallbackInfo& info);
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info);
+Napi::Value Concat(const Napi::CallbackInfo& info);
+Napi::Value Split(const Napi::CallbackInfo& info);
+Napi::Value BatchNorm(const Napi::CallbackInfo& info);
+}  // namespace gfn

@@ -1,0 +1,69 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Activation fused into a convolution, as the addon numbers them (native/ops/conv2d.cc). */
+export const NATIVE_ACTIVATIONS = { linear: 0, relu: 1, relu6: 2, leakyrelu: 3, sigmoid: 4, elu: 5 } as const;
+export type NativeActivation = keyof typeof NATIVE_ACTIVATIONS;
+
+/**
+ * The addon's functions. Every tensor argument is a byte offset into `heap`, the wasm backend's memory as a Uint8Array
+ * (a SharedArrayBuffer view under threaded wasm); outputs are written in place, so nothing is copied between JS and
+ * native memory. Convolution geometry is one Int32Array of 18 values (see `convGeometry`).
+ */
+export interface NativeAddon {
+  conv2d(heap: Uint8Array, geometry: Int32Array, x: number, filter: number, bias: number, y: number, activation: number, alpha: number): void;
+  conv2dBackpropInput(heap: Uint8Array, geometry: Int32Array, dy: number, filter: number, dx: number): void;
+  conv2dBackpropFilter(heap: Uint8Array, geometry: Int32Array, x: number, dy: number, dw: number): void;
+  /** geometry: [N, H, W, C, Ho, Wo, kh, kw, sh, sw, padTop, padLeft] */
+  maxPoolGrad(heap: Uint8Array, geometry: Int32Array, dy: number, x: number, dx: number): void;
+  /** `outer` rows; row r of the output is row r of every input, side by side (rowBytes per input). */
+  concat(heap: Uint8Array, outer: number, out: number, inputs: Uint32Array, rowBytes: Uint32Array): void;
+  split(heap: Uint8Array, outer: number, x: number, outputs: Uint32Array, rowBytes: Uint32Array): void;
+  /** Offsets of scale/offset are −1 when absent; counts are C or 1. */
+  batchNorm(
+    heap: Uint8Array, rows: number, channels: number, x: number, mean: number, variance: number, scale: number, offset: number, y: number,
+    epsilon: number, meanCount: number, varianceCount: number, scaleCount: number, offsetCount: number,
+  ): void;
+  setThreads(count: number): void;
+  getThreads(): number;
+  info(): { library: string; version: string; cpuRuntime: string; isa: string };
+}
+
+export type NativeAddonLoad = { addon: NativeAddon; file: string } | { addon: undefined; reason: string };
+
+/** The one command that adds the native backend on Debian/Ubuntu. */
+export const NATIVE_INSTALL_HINT = 'sudo apt-get install -y libdnnl-dev && npm rebuild @graphflow/backend-native';
+
+const PACKAGE_ROOT = path.resolve(__dirname, '..', '..');
+const ADDON_FILE = path.join(PACKAGE_ROOT, 'build', 'Release', 'graphflow_native.node');
+const STATUS_FILE = path.join(PACKAGE_ROOT, 'build', 'addon-status.json');
+
+let loaded: NativeAddonLoad | undefined;
+
+function buildStatusReason(): string {
+  try {
+    const status = JSON.parse(fs.readFileSync(STATUS_FILE, 'utf8')) as { built?: boolean; reason?: string };
+    if (status.built === false && typeof status.reason === 'string') return status.reason;
+  } catch {
+    // No status file: the install step never ran here (e.g. installed with --ignore-scripts).
+  }
+  return 'the native addon was not built';
+}
+
+/**
+ * Loads graphflow_native.node once. Never throws: a missing library or addon is a reason, so `auto` can fall back
+ * to wasm and `graphflow doctor` can say what to install. `GRAPHFLOW_NATIVE=0` disables it.
+ */
+export function loadNativeAddon(): NativeAddonLoad {
+  if (loaded) return loaded;
+  if (process.env.GRAPHFLOW_NATIVE === '0') return (loaded = { addon: undefined, reason: 'disabled by GRAPHFLOW_NATIVE=0' });
+  if (!fs.existsSync(ADDON_FILE)) return (loaded = { addon: undefined, reason: buildStatusReason() });
+  // libgomp reads its wait policy once, when the library loads: "passive" puts idle OpenMP threads to sleep at once
+  // instead of spinning, so they do not take the cores from the wasm thread pool between native kernels.
+  process.env.OMP_WAIT_POLICY ??= 'passive';
+  try {
+    return (loaded = { addon: require(ADDON_FILE) as NativeAddon, file: ADDON_FILE });
+  } catch (e) {
+    return (loaded = { addon: undefined, reason: `the native addon failed to load: ${(e as Error).message.split('\n')[0]}` });
+  }
+}

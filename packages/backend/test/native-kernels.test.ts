@@ -1,0 +1,186 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { loadNativeAddon } from '@graphflow/backend-native';
+import { activateBackend } from '../src/select-backend';
+import { nativeKernelStats } from '../src/kernels/native/native-kernel';
+import { checkAgainstCpu, KERNEL_CASES, valueAndGrads, type Case } from './support/kernel-cases';
+import { randomData } from './support/compare-backends';
+
+const load = loadNativeAddon();
+// CI (GRAPHFLOW_REQUIRE_NATIVE=1) installs oneDNN first, so there a missing addon is a failure, not a skip.
+if (!load.addon && process.env.GRAPHFLOW_REQUIRE_NATIVE === '1') throw new Error(`GRAPHFLOW_REQUIRE_NATIVE=1 but the native addon is unavailable: ${load.reason}`);
+const skip = load.addon ? false : `native backend unavailable here (${load.reason}); scripts/install-system-deps.sh, then npm rebuild @graphflow/backend-native`;
+
+const fused = (activation: tf.fused.Activation, depthwise = false): Case => ({
+  name: `fused ${depthwise ? 'depthwise ' : ''}conv + bias + ${activation}`,
+  shapes: depthwise ? [[2, 9, 8, 3], [3, 3, 3, 2], [6]] : [[2, 9, 8, 3], [3, 3, 3, 4], [4]],
+  fn: (x, w, b) => {
+    const op = (a: tf.Tensor, f: tf.Tensor, bias: tf.Tensor) =>
+      depthwise
+        ? tf.fused.depthwiseConv2d({ x: a as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'same', bias, activation })
+        : tf.fused.conv2d({ x: a as tf.Tensor4D, filter: f as tf.Tensor4D, strides: 1, pad: 'same', bias, activation, leakyreluAlpha: 0.1 });
+    const y = op(x!, w!, b!);
+    const weights = tf.tensor(randomData(y.shape, 5), y.shape);
+    return [y, ...tf.grads((a: tf.Tensor, f: tf.Tensor, bias: tf.Tensor) => op(a, f, bias).mul(weights).sum())([x!, w!, b!])];
+  },
+});
+
+/** Cases only the native kernels see: dilation in the forward pass and fused bias + activation. */
+const NATIVE_CASES: Case[] = [
+  { name: 'dilated conv 3×3 d2 same (ERFNet)', shapes: [[2, 12, 11, 3], [3, 3, 3, 4]], fn: valueAndGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2)) },
+  { name: 'dilated conv 3×1 d4 same', shapes: [[1, 16, 9, 4], [3, 1, 4, 4]], fn: valueAndGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', [4, 1])) },
+  { name: 'dilated depthwise 3×3 d2 valid', shapes: [[1, 11, 12, 3], [3, 3, 3, 1]], fn: valueAndGrads((x, w) => tf.depthwiseConv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'valid', 'NHWC', 2)) },
+  fused('linear'),
+  fused('relu'),
+  fused('relu6'),
+  fused('leakyrelu'),
+  fused('sigmoid'),
+  fused('elu'),
+  fused('relu', true),
+  {
+    name: 'max-pool gradient 2×2 s2 with ties after ReLU (U-Net)',
+    shapes: [[2, 8, 10, 5]],
+    fn: (x) => {
+      const op = (a: tf.Tensor) => tf.maxPool(tf.relu(a) as tf.Tensor4D, 2, 2, 'valid');
+      const w = tf.tensor(randomData([2, 4, 5, 5], 11), [2, 4, 5, 5]);
+      return [op(x!), ...tf.grads((a: tf.Tensor) => op(a).mul(w).sum())([x!])];
+    },
+  },
+  {
+    name: 'max-pool gradient 3×3 s2 same, overlapping windows, odd size (ENet stem)',
+    shapes: [[1, 9, 7, 20]],
+    fn: (x) => {
+      const op = (a: tf.Tensor) => tf.maxPool(tf.relu(a) as tf.Tensor4D, 3, 2, 'same');
+      return [op(x!), ...tf.grads((a: tf.Tensor) => op(a).square().sum())([x!])];
+    },
+  },
+  {
+    name: 'concat and its gradient (split) on the channel axis, 3 inputs',
+    shapes: [[2, 5, 4, 3], [2, 5, 4, 1], [2, 5, 4, 6]],
+    fn: (a, b, c) => {
+      const op = (x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => tf.concat([x, y, z], 3);
+      const w = tf.tensor(randomData([2, 5, 4, 10], 12), [2, 5, 4, 10]);
+      return [op(a!, b!, c!), ...tf.grads((x: tf.Tensor, y: tf.Tensor, z: tf.Tensor) => op(x, y, z).mul(w).sum())([a!, b!, c!])];
+    },
+  },
+  {
+    name: 'concat and split on inner and leading axes, int32 and bool',
+    shapes: [[3, 2, 4], [3, 5, 4]],
+    fn: (a, b) => [
+      tf.concat([a!, b!], 1), tf.concat([a!, a!], 0), tf.concat([a!.toInt(), b!.toInt()], 1).toFloat(),
+      tf.concat([a!.greater(0), b!.greater(0)], 1).toFloat(), ...tf.split(b!, [1, 3, 1], 1), ...tf.split(a!, 2, 2),
+      ...tf.split(b!.toInt(), [2, 3], 1).map((t) => t.toFloat()),
+    ],
+  },
+  {
+    name: 'batch norm with given statistics (inference), with and without scale and offset',
+    shapes: [[2, 6, 5, 7], [7], [7], [7], [7]],
+    fn: (x, m, v, o, s) => {
+      const variance = v!.abs().add(0.1);
+      return [tf.batchNorm(x!, m!, variance, o!, s!, 1e-3), tf.batchNorm(x!, m!, variance, undefined, undefined, 1e-5), tf.batchNorm(x!, m!.mean(), variance.mean(), undefined, undefined, 1e-3)];
+    },
+  },
+  {
+    name: 'batch norm in training (moments of the batch) with its gradients',
+    shapes: [[4, 6, 5, 3], [3], [3]],
+    fn: (x, o, s) => {
+      const op = (a: tf.Tensor, off: tf.Tensor, sc: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, [0, 1, 2]);
+        return tf.batchNorm(a, mean, variance, off, sc, 1e-3);
+      };
+      const w = tf.tensor(randomData([4, 6, 5, 3], 13), [4, 6, 5, 3]);
+      return [op(x!, o!, s!), ...tf.grads((a: tf.Tensor, off: tf.Tensor, sc: tf.Tensor) => op(a, off, sc).mul(w).sum())([x!, o!, s!])];
+    },
+  },
+];
+
+describe('native kernels match cpu', { skip }, () => {
+  before(async () => {
+    await activateBackend('native', { threads: 2 });
+  });
+
+  for (const c of [...KERNEL_CASES, ...NATIVE_CASES]) it(c.name, () => checkAgainstCpu(c, 'native'));
+
+  it('the convolutions really ran on oneDNN, none fell back to wasm', () => {
+    const stats = nativeKernelStats();
+    const names = [
+      'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput',
+      'DepthwiseConv2dNativeBackpropFilter', 'FusedConv2D', 'FusedDepthwiseConv2D', 'MaxPoolGrad', 'Concat', 'SplitV', 'FusedBatchNorm', 'Identity',
+    ];
+    for (const name of names) {
+      const s = stats.get(name);
+      assert.ok(s && s.native > 0, `${name} never ran natively: ${JSON.stringify(s)}`);
+      assert.equal(s.fallback, 0, `${name} fell back: ${s.lastFallbackReason}`);
+    }
+  });
+
+  it('a case the addon does not take (prelu activation) runs on the wasm kernel with the same values', async () => {
+    const before = nativeKernelStats().get('FusedConv2D')?.fallback ?? 0;
+    const x = tf.tensor(randomData([1, 6, 6, 2], 3), [1, 6, 6, 2]) as tf.Tensor4D;
+    const w = tf.tensor(randomData([3, 3, 2, 3], 4), [3, 3, 2, 3]) as tf.Tensor4D;
+    const alpha = tf.tensor1d([0.1, 0.2, 0.3]);
+    const y = tf.fused.conv2d({ x, filter: w, strides: 1, pad: 'same', activation: 'prelu', preluActivationWeights: alpha });
+    const reference = tf.prelu(tf.conv2d(x, w, 1, "same"), alpha as unknown as tf.Tensor4D);
+    const diff = tf.max(tf.abs(tf.sub(y, reference))).dataSync()[0]!;
+    assert.ok(diff < 1e-5, `prelu fallback differs by ${diff}`);
+    assert.equal(nativeKernelStats().get('FusedConv2D')!.fallback, before + 1);
+    assert.match(nativeKernelStats().get('FusedConv2D')!.lastFallbackReason!, /prelu/);
+    tf.dispose([x, w, alpha, y, reference]);
+  });
+
+  it('identity shares its input\'s data: the clone outlives the disposed original', () => {
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const before = tf.memory().numDataBuffers;
+    const y = tf.clone(x);
+    assert.equal(tf.memory().numDataBuffers, before, 'a clone must share the data buffer');
+    x.dispose();
+    assert.deepEqual(Array.from(y.dataSync()), [1, 2, 3, 4]);
+    y.dispose();
+  });
+
+  it('reads the heap afresh after it grows between calls', () => {
+    const x = tf.tensor(randomData([1, 8, 8, 2], 9), [1, 8, 8, 2]) as tf.Tensor4D;
+    const w = tf.tensor(randomData([3, 3, 2, 2], 10), [3, 3, 2, 2]) as tf.Tensor4D;
+    const first = tf.conv2d(x, w, 1, 'same').dataSync().slice();
+    const big = tf.zeros([64, 1024, 1024]); // 256 MiB: the wasm heap must grow, which replaces its buffer
+    const second = tf.conv2d(x, w, 1, 'same').dataSync();
+    assert.deepEqual(Array.from(second), Array.from(first));
+    tf.dispose([x, w, big]);
+  });
+
+  it('numTensors stays flat across Adam steps of a conv net on native', () => {
+    const v = (shape: number[], seed: number) => tf.variable(tf.randomNormal(shape, 0, 0.2, 'float32', seed));
+    const c1 = v([3, 3, 1, 4], 1), dw = v([3, 3, 4, 1], 2), dil = v([3, 3, 4, 4], 3), up = v([2, 2, 4, 4], 4), head = v([1, 1, 4, 2], 5), bias = v([4], 6);
+    const forward = (x: tf.Tensor4D): tf.Tensor4D => {
+      let h = tf.fused.conv2d({ x, filter: c1 as tf.Tensor4D, strides: 1, pad: 'same', bias, activation: 'relu' });
+      h = tf.relu6(tf.depthwiseConv2d(h, dw as tf.Tensor4D, 2, 'same'));
+      h = tf.add(h, tf.conv2d(h, dil as tf.Tensor4D, 1, 'same', 'NHWC', 2));
+      h = tf.conv2dTranspose(h, up as tf.Tensor4D, [x.shape[0], x.shape[1], x.shape[2], 4], 2, 'same');
+      return tf.conv2d(h, head as tf.Tensor4D, 1, 'valid');
+    };
+    const optimizer = tf.train.adam(1e-2);
+    const x = tf.randomNormal([2, 16, 16, 1], 0, 1, 'float32', 7) as tf.Tensor4D;
+    const labels = tf.oneHot(tf.randomUniform([2, 16, 16], 0, 2, 'int32', 8), 2);
+    const step = (): number => {
+      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, forward(x)), true)!;
+      const value = loss.dataSync()[0]!;
+      loss.dispose();
+      return value;
+    };
+    const losses = [step()];
+    const counts: number[] = [];
+    const heap: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      losses.push(step());
+      counts.push(tf.memory().numTensors);
+      heap.push(tf.memory().numBytes);
+    }
+    assert.ok(losses.every(Number.isFinite), `losses must be finite: ${losses}`);
+    assert.ok(losses.at(-1)! < losses[0]!, `loss should fall: ${losses.map((l) => l.toFixed(4))}`);
+    assert.deepEqual(counts, counts.map(() => counts[0]), `numTensors per step: ${counts}`);
+    assert.deepEqual(heap, heap.map(() => heap[0]), `numBytes per step: ${heap}`);
+    tf.dispose([x, labels, c1, dw, dil, up, head, bias]);
+    optimizer.dispose();
+  });
+});
