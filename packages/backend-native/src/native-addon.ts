@@ -24,6 +24,8 @@ export interface NativeAddon {
     heap: Uint8Array, rows: number, channels: number, x: number, mean: number, variance: number, scale: number, offset: number, y: number,
     epsilon: number, meanCount: number, varianceCount: number, scaleCount: number, offsetCount: number,
   ): void;
+  /** attrs: [beta1, beta2, 1−beta1, 1−beta2, epsilon, lr, c1, c2, weightDecay, lr·weightDecay, decoupled ? 1 : 0] */
+  adamUpdate(heap: Uint8Array, count: number, w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, attrs: Float64Array): void;
   setThreads(count: number): void;
   getThreads(): number;
   info(): { library: string; version: string; cpuRuntime: string; isa: string };

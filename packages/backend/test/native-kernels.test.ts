@@ -2,6 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from '@graphflow/backend-native';
+import { FUSED_ADAM_KERNEL, type FusedAdamAttrs } from '@graphflow/core';
 import { activateBackend } from '../src/select-backend';
 import { nativeKernelStats } from '../src/kernels/native/native-kernel';
 import { checkAgainstCpu, KERNEL_CASES, valueAndGrads, type Case } from './support/kernel-cases';
@@ -128,6 +129,29 @@ describe('native kernels match cpu', { skip }, () => {
     assert.match(nativeKernelStats().get('FusedConv2D')!.lastFallbackReason!, /prelu/);
     tf.dispose([x, w, alpha, y, reference]);
   });
+
+  for (const decoupled of [false, true]) {
+    it(`the fused ${decoupled ? 'AdamW' : 'Adam'} update equals the op chain bit for bit`, () => {
+      const shape = [3, 3, 8, 16];
+      const t = (seed: number, scale = 1) => tf.tensor(randomData(shape, seed), shape).mul(scale);
+      const [w, g, m, v] = [t(1), t(2, 0.1), t(3, 0.01), t(4, 0.001).abs()];
+      const beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7, lr = 3e-4, weightDecay = 2e-4, step = 7;
+      const c1 = 1 - Math.pow(beta1, step), c2 = 1 - Math.pow(beta2, step);
+      const attrs: FusedAdamAttrs = { beta1, beta2, oneMinusBeta1: 1 - beta1, oneMinusBeta2: 1 - beta2, epsilon, lr, c1, c2, weightDecay, lrTimesWeightDecay: lr * weightDecay, decoupled };
+      const fusedOut = tf.engine().runKernel(FUSED_ADAM_KERNEL, { w: w!, g: g!, m: m!, v: v! }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      // The op chain of plugins/trainers/src/optim/adam.ts.
+      const gg = decoupled ? g! : g!.add(w!.mul(weightDecay));
+      const mNew = m!.mul(beta1).add(gg.mul(1 - beta1));
+      const vNew = v!.mul(beta2).add(gg.square().mul(1 - beta2));
+      let next = w!.sub(mNew.div(c1).div(vNew.div(c2).sqrt().add(epsilon)).mul(lr));
+      if (decoupled) next = next.sub(w!.mul(lr * weightDecay));
+      const bits = (x: tf.Tensor) => Array.from(new Uint32Array(Float32Array.from(x.dataSync()).buffer));
+      assert.deepEqual(bits(fusedOut[0]!), bits(next), 'w');
+      assert.deepEqual(bits(fusedOut[1]!), bits(mNew), 'm');
+      assert.deepEqual(bits(fusedOut[2]!), bits(vNew), 'v');
+      tf.dispose([w!, g!, m!, v!, ...fusedOut, gg, mNew, vNew, next]);
+    });
+  }
 
   it('identity shares its input\'s data: the clone outlives the disposed original', () => {
     const x = tf.tensor([1, 2, 3, 4], [2, 2]);

@@ -38,7 +38,7 @@ export interface BackendMemory {
 
 export interface ComputeBackend {
   readonly name: string;
-  /** Higher wins under `auto` (tfjs-node-gpu 400, tfjs-node 300, wasm 200, cpu 100). */
+  /** Higher wins under `auto` (tfjs-node-gpu 400, tfjs-node 300, native 250, wasm 200, cpu 100). */
   readonly priority: number;
   probe(): Promise<BackendProbe>;
   /** Registers kernels, sets the tfjs backend, returns what is in use. */
@@ -52,4 +52,31 @@ export interface KernelCoverage {
   backend: string;
   missing: string[];
   present: string[];
+}
+
+/**
+ * An optional fused kernel a backend may register: one Adam (or AdamW) update of one parameter. Optimizers run it
+ * through `tf.engine().runKernel` when `tf.getKernel(FUSED_ADAM_KERNEL, tf.getBackend())` exists, else the same
+ * formula as separate ops. It must round exactly like that op chain in float32:
+ *   g' = decoupled ? g : g + w·weightDecay
+ *   m' = m·beta1 + g'·oneMinusBeta1;  v' = v·beta2 + g'²·oneMinusBeta2
+ *   w' = w − ((m'/c1) / (√(v'/c2) + epsilon))·lr  − (decoupled ? w·lrTimesWeightDecay : 0)
+ * Inputs {w, g, m, v} (float32, same shape); outputs [w', m', v'].
+ */
+export const FUSED_ADAM_KERNEL = 'GraphFlowAdamUpdate';
+
+export interface FusedAdamAttrs {
+  beta1: number;
+  beta2: number;
+  /** 1 − beta1 and 1 − beta2 computed in float64 by the caller, as the op chain does. */
+  oneMinusBeta1: number;
+  oneMinusBeta2: number;
+  epsilon: number;
+  lr: number;
+  /** Bias corrections 1 − beta^t. */
+  c1: number;
+  c2: number;
+  weightDecay: number;
+  lrTimesWeightDecay: number;
+  decoupled: boolean;
 }

@@ -1,4 +1,5 @@
-import type * as tf from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { FUSED_ADAM_KERNEL, type FusedAdamAttrs } from '@graphflow/core';
 import type { Param } from './optimizer';
 import { SlotOptimizer } from './slot-optimizer';
 
@@ -26,10 +27,22 @@ export class AdamOptimizer extends SlotOptimizer {
     const c1 = 1 - Math.pow(beta1, step);
     const c2 = 1 - Math.pow(beta2, step);
     const w = p.variable;
-    let g = grad;
-    if (!this.decoupled && weightDecay > 0) g = g.add(w.mul(weightDecay));
     const m = this.slot('m', p);
     const v = this.slot('v', p);
+    // A backend with the fused kernel (native) does the whole update in one pass, rounding exactly like the ops below.
+    if (tf.getKernel(FUSED_ADAM_KERNEL, tf.getBackend()) && w.dtype === 'float32') {
+      const attrs: FusedAdamAttrs = {
+        beta1, beta2, oneMinusBeta1: 1 - beta1, oneMinusBeta2: 1 - beta2, epsilon, lr: learningRate, c1, c2,
+        weightDecay, lrTimesWeightDecay: learningRate * weightDecay, decoupled: this.decoupled,
+      };
+      const [wNext, mNext, vNext] = tf.engine().runKernel(FUSED_ADAM_KERNEL, { w, g: grad, m, v }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      m.assign(mNext!);
+      v.assign(vNext!);
+      w.assign(wNext!);
+      return;
+    }
+    let g = grad;
+    if (!this.decoupled && weightDecay > 0) g = g.add(w.mul(weightDecay));
     const mNew = m.mul(beta1).add(g.mul(1 - beta1));
     const vNew = v.mul(beta2).add(g.square().mul(1 - beta2));
     m.assign(mNew);

@@ -89,6 +89,7 @@ export function nativeKernel(
   const fallback = (args: KernelArgs, reason: string): tf.TensorInfo | tf.TensorInfo[] => {
     s.fallback++;
     s.lastFallbackReason = reason;
+    // GraphFlow's own fused kernels have no wasm twin: their callers check for the kernel and otherwise run plain ops.
     if (!wasmKernel) throw new Error(`${kernelName}: the native kernel cannot take this call (${reason}) and wasm has no kernel for it`);
     return wasmKernel.kernelFunc(args);
   };

@@ -3,6 +3,7 @@ import type { NativeAddon } from '@graphflow/backend-native';
 import { conv2dNative, depthwiseConv2dNative } from './conv2d';
 import { conv2dBackpropFilterNative, depthwiseConv2dBackpropFilterNative } from './conv2d-backprop-filter';
 import { conv2dBackpropInputNative, depthwiseConv2dBackpropInputNative } from './conv2d-backprop-input';
+import { adamUpdateNative } from './adam-update';
 import { concatNative } from './concat';
 import { fusedBatchNormNative } from './fused-batch-norm';
 import { fusedConv2dNative, fusedDepthwiseConv2dNative } from './fused-conv2d';
@@ -26,6 +27,7 @@ const NATIVE_KERNELS: readonly ((addon: NativeAddon) => tf.KernelConfig)[] = [
   splitVNative,
   fusedBatchNormNative,
   identityNative,
+  adamUpdateNative,
 ];
 
 let registered: string[] | undefined;
