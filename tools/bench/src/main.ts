@@ -8,6 +8,7 @@ import { runTfjsEngine } from './run-tfjs-engine';
 import { runPytorchTwin } from './pytorch-twin';
 import { tfjsEngineName, type EngineResult } from './bench-result';
 import { formatTable } from './format-table';
+import { formatStudentsReport, runStudentEngine, runStudentsBench, type StudentEngineResult } from './students';
 
 const HELP = `Usage: npm run bench -- [options]   (or: npx nx run @graphflow/bench:bench -- [options])
 
@@ -21,7 +22,15 @@ inference pass on each available tfjs backend, plus a PyTorch twin when a Python
   --cpu             also run the pure-JS cpu backend, 1 iteration, no warm-up (≈35 s/step at the reference size)
   --no-torch        skip the PyTorch twin
   --out FILE        JSON report path (default bench-results/unet-latest.json)
-  --engine NAME     internal: run one tfjs backend in this process and print its JSON`;
+  --engine NAME     internal: run one tfjs backend in this process and print its JSON
+
+Students mode: npm run bench -- --students [--size 256] [--batch 1] [--backends native,wasm] [--iterations N] [--warmup N] [--threads N]
+  Times the shipped students (backbone/mobile-unet, enet, erfnet) and the teachers (backbone/unet, transunet), each
+  built by its @graphflow/backbones component at its defaults, on each tfjs backend, one child process per model
+  and backend: inference at size×size (default 256, batch default 1), one training step (forward, softmax CE,
+  backward, Adam) at 128×128 batch 4 with its top-12 kernel profile, and params/FLOPs from model.summary(size, size).
+  --backends default native,wasm; --out default bench-results/students-latest.json.
+  --student KEY     internal (with --engine): the model to run in this process`;
 
 function main(): void {
   const { values } = parseArgs({
@@ -29,6 +38,7 @@ function main(): void {
       size: { type: 'string' }, base: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' },
       iterations: { type: 'string' }, warmup: { type: 'string' }, backends: { type: 'string' }, cpu: { type: 'boolean' },
       'no-torch': { type: 'boolean' }, out: { type: 'string' }, engine: { type: 'string' }, help: { type: 'boolean' },
+      students: { type: 'boolean' }, student: { type: 'string' },
     },
   });
   if (values.help) {
@@ -41,6 +51,29 @@ function main(): void {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
     return n;
   };
+  if (values.students) {
+    const size = int(values.size, 256, 'size');
+    const batch = int(values.batch, 1, 'batch');
+    const threads = int(values.threads, os.availableParallelism(), 'threads');
+    const iterations = int(values.iterations, 10, 'iterations');
+    const warmup = values.warmup === '0' ? 0 : int(values.warmup, 2, 'warmup');
+    if (values.engine) {
+      // Child mode: one (backend, model) pair, JSON on the last stdout line.
+      const student = values.student ?? '';
+      void runStudentEngine({ backend: values.engine, student, size, batch, warmup, iterations, threads })
+        .then((r) => console.log(JSON.stringify(r)))
+        .catch((e: Error) => {
+          console.log(JSON.stringify({ model: student, component: `backbone/${student}`, engine: tfjsEngineName(values.engine!), version: '-', threads, status: 'failed', note: e.message } satisfies StudentEngineResult));
+        });
+      return;
+    }
+    const backends = (values.backends ?? 'native,wasm').split(',').map((x) => x.trim()).filter(Boolean);
+    const out = values.out ?? path.join(__dirname, '..', '..', '..', '..', 'bench-results', 'students-latest.json');
+    const report = runStudentsBench({ script: __filename, backends, size, batch, warmup, iterations, threads, out });
+    console.log(formatStudentsReport(report));
+    console.log(`\nJSON written to ${path.relative(process.cwd(), out)}`);
+    return;
+  }
   const config: UNetConfig = { ...REFERENCE_UNET, size: int(values.size, REFERENCE_UNET.size, 'size'), base: int(values.base, REFERENCE_UNET.base, 'base'), batch: int(values.batch, REFERENCE_UNET.batch, 'batch') };
   const threads = int(values.threads, os.availableParallelism(), 'threads');
   const iterations = int(values.iterations, 10, 'iterations');
