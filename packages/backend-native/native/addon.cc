@@ -64,6 +64,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("concat", Napi::Function::New(env, Guarded<Concat>));
   exports.Set("split", Napi::Function::New(env, Guarded<Split>));
   exports.Set("batchNorm", Napi::Function::New(env, Guarded<BatchNorm>));
+  exports.Set("batchMatMul", Napi::Function::New(env, Guarded<BatchMatMul>));
+  exports.Set("spaceToBatch", Napi::Function::New(env, Guarded<SpaceToBatch>));
+  exports.Set("batchToSpace", Napi::Function::New(env, Guarded<BatchToSpace>));
+  exports.Set("clipByValueGrad", Napi::Function::New(env, Guarded<ClipByValueGrad>));
   exports.Set("adamUpdate", Napi::Function::New(env, Guarded<AdamUpdate>));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));

@@ -4,6 +4,7 @@
 #include <napi.h>
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace gfn {

@@ -24,6 +24,14 @@ export interface NativeAddon {
     heap: Uint8Array, rows: number, channels: number, x: number, mean: number, variance: number, scale: number, offset: number, y: number,
     epsilon: number, meanCount: number, varianceCount: number, scaleCount: number, offsetCount: number,
   ): void;
+  /** geometry: [Ba, Bb, M, K, N, transposeA, transposeB]; a batch of 1 broadcasts. */
+  batchMatMul(heap: Uint8Array, geometry: Int32Array, a: number, b: number, c: number): void;
+  /** geometry: [N, H, W, C, bh, bw, padTop, padLeft, Hb, Wb]; x [N, H, W, C] → y [bh·bw·N, Hb, Wb, C]. */
+  spaceToBatch(heap: Uint8Array, geometry: Int32Array, x: number, y: number, elementBytes: number): void;
+  /** geometry: [N, H, W, C, bh, bw, cropTop, cropLeft, Hb, Wb]; x [bh·bw·N, Hb, Wb, C] → y [N, H, W, C]. */
+  batchToSpace(heap: Uint8Array, geometry: Int32Array, x: number, y: number, elementBytes: number): void;
+  /** dx = min ≤ x ≤ max ? dy : 0 over `count` floats. */
+  clipByValueGrad(heap: Uint8Array, count: number, dy: number, x: number, dx: number, min: number, max: number): void;
   /** attrs: [beta1, beta2, 1−beta1, 1−beta2, epsilon, lr, c1, c2, weightDecay, lr·weightDecay, decoupled ? 1 : 0] */
   adamUpdate(heap: Uint8Array, count: number, w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, attrs: Float64Array): void;
   setThreads(count: number): void;

@@ -40,6 +40,51 @@ const NATIVE_CASES: Case[] = [
   fused('elu'),
   fused('relu', true),
   {
+    name: 'batched matmul in all four transpose combinations, with gradients (attention)',
+    shapes: [[3, 5, 4], [3, 4, 6]],
+    fn: (a, b) => {
+      const out: tf.Tensor[] = [];
+      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+        const x = ta ? a!.transpose([0, 2, 1]) : a!;
+        const y = tb ? b!.transpose([0, 2, 1]) : b!;
+        const op = (p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, ta, tb);
+        const w = tf.tensor(randomData([3, 5, 6], 21), [3, 5, 6]);
+        out.push(op(x, y), ...tf.grads((p: tf.Tensor, q: tf.Tensor) => op(p, q).mul(w).sum())([x, y]));
+      }
+      return out;
+    },
+  },
+  {
+    name: 'matmul 2-D, and a batch of 1 broadcast against a batch of 4',
+    shapes: [[7, 9], [9, 3], [1, 7, 9], [4, 9, 3]],
+    fn: (a, b, c, d) => [tf.matMul(a!, b!), tf.matMul(c!, d!), tf.matMul(d!, c!, true, true), ...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q).square().sum())([a!, b!])],
+  },
+  {
+    name: 'space-to-batch and batch-to-space (atrous convolution), with gradients, rates 2 and [4, 1]',
+    shapes: [[2, 7, 6, 3]],
+    fn: (x) => {
+      const out: tf.Tensor[] = [];
+      for (const [block, pads] of [[[2, 2], [[1, 2], [2, 0]]], [[4, 1], [[4, 1], [0, 0]]]] as [number[], number[][]][]) {
+        const op = (a: tf.Tensor) => {
+          const s = tf.spaceToBatchND(a as tf.Tensor4D, block, pads);
+          return tf.batchToSpaceND(s.mul(s), block, pads);
+        };
+        out.push(tf.spaceToBatchND(x! as tf.Tensor4D, block, pads), op(x!), ...tf.grads((a: tf.Tensor) => op(a).mul(tf.tensor(randomData(x!.shape, 23), x!.shape)).sum())([x!]));
+      }
+      out.push(tf.batchToSpaceND(tf.spaceToBatchND(x!.greater(0).toInt() as tf.Tensor4D, [2, 2], [[1, 0], [0, 0]]), [2, 2], [[1, 0], [0, 0]]).toFloat());
+      return out;
+    },
+  },
+  {
+    name: 'clip-by-value (relu6) gradient, values at and beyond both bounds',
+    shapes: [[2, 6, 5, 4]],
+    fn: (x) => {
+      const v = x!.mul(8).add(tf.tensor([0, 6, -1, 3]).reshape([1, 1, 1, 4]));
+      const w = tf.tensor(randomData(v.shape, 29), v.shape);
+      return [tf.relu6(v), ...tf.grads((a: tf.Tensor) => tf.clipByValue(a, 0, 6).mul(w).sum())([v]), ...tf.grads((a: tf.Tensor) => tf.clipByValue(a, -0.5, 0.25).mul(w).sum())([v])];
+    },
+  },
+  {
     name: 'max-pool gradient 2×2 s2 with ties after ReLU (U-Net)',
     shapes: [[2, 8, 10, 5]],
     fn: (x) => {
@@ -107,7 +152,7 @@ describe('native kernels match cpu', { skip }, () => {
     const stats = nativeKernelStats();
     const names = [
       'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput',
-      'DepthwiseConv2dNativeBackpropFilter', 'FusedConv2D', 'FusedDepthwiseConv2D', 'MaxPoolGrad', 'Concat', 'SplitV', 'FusedBatchNorm', 'Identity',
+      'DepthwiseConv2dNativeBackpropFilter', 'FusedConv2D', 'FusedDepthwiseConv2D', 'MaxPoolGrad', 'Concat', 'SplitV', 'FusedBatchNorm', 'Identity', 'BatchMatMul', 'SpaceToBatchND', 'BatchToSpaceND', 'GraphFlowClipByValueGrad',
     ];
     for (const name of names) {
       const s = stats.get(name);

@@ -11,4 +11,8 @@ Napi::Value Concat(const Napi::CallbackInfo& info);
 Napi::Value Split(const Napi::CallbackInfo& info);
 Napi::Value BatchNorm(const Napi::CallbackInfo& info);
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info);
+Napi::Value BatchMatMul(const Napi::CallbackInfo& info);
+Napi::Value SpaceToBatch(const Napi::CallbackInfo& info);
+Napi::Value ClipByValueGrad(const Napi::CallbackInfo& info);
+Napi::Value BatchToSpace(const Napi::CallbackInfo& info);
 }  // namespace gfn

@@ -1,13 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeBatchNormGradient } from './batch-norm-gradient';
 import { registerDilatedConvGradients } from './dilated-conv-gradients';
+import { makeClipByValueGradient } from './clip-by-value-gradient';
+import { tileGradient } from './tile-gradient';
 import { patchFusedDilatedConvs } from './unfused-dilated-conv';
 
 let installed = false;
 
 /**
  * Installs GraphFlow's gradient overrides on every backend (idempotent): dilated convolutions (missing in
- * tfjs; also for tf.layers' fused convolutions) and the leaner batch-norm gradient. Backend activation calls this; models and losses need not.
+ * tfjs; also for tf.layers' fused convolutions), the leaner batch-norm gradient and a one-sum Tile gradient. Backend activation calls this; models and losses need not.
  */
 export function registerGraphFlowGradients(): void {
   registerDilatedConvGradients();
@@ -19,6 +21,8 @@ export function registerGraphFlowGradients(): void {
   console.warn = () => undefined;
   try {
     tf.registerGradient(config);
+    tf.registerGradient(tileGradient);
+    tf.registerGradient(makeClipByValueGradient(tf.getGradient(tf.ClipByValue)!));
   } finally {
     console.warn = warn;
   }

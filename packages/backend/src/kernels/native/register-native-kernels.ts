@@ -4,11 +4,14 @@ import { conv2dNative, depthwiseConv2dNative } from './conv2d';
 import { conv2dBackpropFilterNative, depthwiseConv2dBackpropFilterNative } from './conv2d-backprop-filter';
 import { conv2dBackpropInputNative, depthwiseConv2dBackpropInputNative } from './conv2d-backprop-input';
 import { adamUpdateNative } from './adam-update';
+import { batchMatMulNative } from './batch-mat-mul';
+import { clipByValueGradNative } from './clip-by-value-grad';
 import { concatNative } from './concat';
 import { fusedBatchNormNative } from './fused-batch-norm';
 import { fusedConv2dNative, fusedDepthwiseConv2dNative } from './fused-conv2d';
 import { identityNative } from './identity';
 import { maxPoolGradNative } from './max-pool-grad';
+import { batchToSpaceNative, spaceToBatchNative } from './space-to-batch';
 import { splitVNative } from './split-v';
 import { NATIVE_TF_BACKEND } from './native-kernel';
 
@@ -28,6 +31,10 @@ const NATIVE_KERNELS: readonly ((addon: NativeAddon) => tf.KernelConfig)[] = [
   fusedBatchNormNative,
   identityNative,
   adamUpdateNative,
+  batchMatMulNative,
+  spaceToBatchNative,
+  batchToSpaceNative,
+  clipByValueGradNative,
 ];
 
 let registered: string[] | undefined;
