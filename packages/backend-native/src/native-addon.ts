@@ -25,7 +25,7 @@ export interface NativeAddon {
     epsilon: number, meanCount: number, varianceCount: number, scaleCount: number, offsetCount: number,
   ): void;
   /** geometry: [Ba, Bb, M, K, N, transposeA, transposeB]; a batch of 1 broadcasts. */
-  batchMatMul(heap: Uint8Array, geometry: Int32Array, a: number, b: number, c: number): void;
+  batchMatMul(heap: Uint8Array, geometry: Int32Array, a: number, b: number, c: number, bias?: number, activation?: number, alpha?: number): void;
   /** geometry: [N, H, W, C, bh, bw, padTop, padLeft, Hb, Wb]; x [N, H, W, C] → y [bh·bw·N, Hb, Wb, C]. */
   spaceToBatch(heap: Uint8Array, geometry: Int32Array, x: number, y: number, elementBytes: number): void;
   /** geometry: [N, H, W, C, bh, bw, cropTop, cropLeft, Hb, Wb]; x [bh·bw·N, Hb, Wb, C] → y [N, H, W, C]. */

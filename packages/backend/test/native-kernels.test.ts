@@ -60,6 +60,19 @@ const NATIVE_CASES: Case[] = [
     fn: (a, b, c, d) => [tf.matMul(a!, b!), tf.matMul(c!, d!), tf.matMul(d!, c!, true, true), ...tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q).square().sum())([a!, b!])],
   },
   {
+    name: 'fused matmul + bias + activation (dense layers), 2-D and batched, with gradients',
+    shapes: [[6, 5], [5, 4], [4], [2, 6, 5]],
+    fn: (a, b, bias, c) => {
+      const out: tf.Tensor[] = [];
+      for (const activation of ['linear', 'relu', 'elu', 'sigmoid'] as tf.fused.Activation[]) {
+        const op = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.fused.matMul({ a: p, b: q, bias: r, activation });
+        out.push(op(a!, b!, bias!), op(c!, b!.expandDims(0), bias!), ...tf.grads((p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => op(p, q, r).square().sum())([a!, b!, bias!]));
+      }
+      out.push(tf.fused.matMul({ a: b!, b: a!, transposeA: true, transposeB: true, bias: tf.ones([6]), activation: 'relu' }));
+      return out;
+    },
+  },
+  {
     name: 'space-to-batch and batch-to-space (atrous convolution), with gradients, rates 2 and [4, 1]',
     shapes: [[2, 7, 6, 3]],
     fn: (x) => {
@@ -152,7 +165,7 @@ describe('native kernels match cpu', { skip }, () => {
     const stats = nativeKernelStats();
     const names = [
       'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput',
-      'DepthwiseConv2dNativeBackpropFilter', 'FusedConv2D', 'FusedDepthwiseConv2D', 'MaxPoolGrad', 'Concat', 'SplitV', 'FusedBatchNorm', 'Identity', 'BatchMatMul', 'SpaceToBatchND', 'BatchToSpaceND', 'GraphFlowClipByValueGrad',
+      'DepthwiseConv2dNativeBackpropFilter', 'FusedConv2D', 'FusedDepthwiseConv2D', 'MaxPoolGrad', 'Concat', 'SplitV', 'FusedBatchNorm', 'Identity', 'BatchMatMul', 'SpaceToBatchND', 'BatchToSpaceND', 'GraphFlowClipByValueGrad', '_FusedMatMul',
     ];
     for (const name of names) {
       const s = stats.get(name);

@@ -1,8 +1,10 @@
-// BatchMatMul: a [Ba, M, K] (or [Ba, K, M] with transposeA), b [Bb, K, N] (or [Bb, N, K] with transposeB) →
-// c [max(Ba, Bb), M, N]; a batch of 1 broadcasts. Transposes are expressed as strides, so no operand is copied.
+// BatchMatMul and _FusedMatMul: a [Ba, M, K] (or [Ba, K, M] with transposeA), b [Bb, K, N] (or [Bb, N, K] with
+// transposeB) → c [max(Ba, Bb), M, N], plus an optional bias [N] and activation fused as oneDNN post-ops; a batch of 1
+// broadcasts. Transposes are expressed as strides, so no operand is copied.
 #include <algorithm>
 #include "../layout.h"
 #include "../primitive_cache.h"
+#include "activation.h"
 #include "ops.h"
 
 namespace gfn {
@@ -10,7 +12,7 @@ namespace gfn {
 namespace {
 struct Entry {
   dnnl::matmul prim;
-  dnnl::memory::desc a, b, c, scratchpad;
+  dnnl::memory::desc a, b, c, bias, scratchpad;
 };
 PrimitiveCache<Entry> cache;
 
@@ -21,7 +23,8 @@ dnnl::memory::desc operand(int64_t batch, int64_t rows, int64_t cols, bool trans
 }
 }  // namespace
 
-// batchMatMul(heap, Int32Array[Ba, Bb, M, K, N, transposeA, transposeB], aOffset, bOffset, cOffset)
+// batchMatMul(heap, Int32Array[Ba, Bb, M, K, N, transposeA, transposeB], aOffset, bOffset, cOffset[, biasOffset | -1,
+//             activation, alpha])  — activation codes as conv2d's (appendActivation)
 Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
   const char* op = "batchMatMul";
   if (info.Length() < 2 || !info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "batchMatMul: geometry must be an Int32Array");
@@ -33,20 +36,32 @@ Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(info.Env(), "batchMatMul: invalid shapes");
   }
   const int64_t B = std::max(Ba, Bb);
-  std::vector<int32_t> key{int32_t(Ba), int32_t(Bb), int32_t(M), int32_t(K), int32_t(N), int32_t(tA), int32_t(tB)};
+  const bool fused = info.Length() >= 8;
+  const int64_t biasOff = fused ? intArg(info, 5, op) : -1;
+  const int act = fused ? static_cast<int>(intArg(info, 6, op)) : 0;
+  const float alpha = fused ? static_cast<float>(info[7].As<Napi::Number>().DoubleValue()) : 0.f;
+  std::vector<int32_t> key{int32_t(Ba), int32_t(Bb), int32_t(M), int32_t(K), int32_t(N), int32_t(tA), int32_t(tB),
+                           int32_t(biasOff >= 0), act, static_cast<int32_t>(alpha * 1e6f)};
   Entry& e = cache.get(key, [&] {
     auto a = operand(Ba, M, K, tA), b = operand(Bb, K, N, tB), c = operand(B, M, N, false);
-    dnnl::matmul::desc d(a, b, c);
-    dnnl::matmul::primitive_desc pd(d, scratchpadAttr(), engine());
-    return Entry{dnnl::matmul(pd), a, b, c, pd.scratchpad_desc()};
+    dnnl::memory::desc bias({1, 1, N}, dnnl::memory::data_type::f32, dnnl::memory::dims{N, N, 1});
+    dnnl::primitive_attr attr = scratchpadAttr();
+    dnnl::post_ops ops;
+    appendActivation(ops, act, alpha);
+    attr.set_post_ops(ops);
+    auto d = biasOff >= 0 ? dnnl::matmul::desc(a, b, bias, c) : dnnl::matmul::desc(a, b, c);
+    dnnl::matmul::primitive_desc pd(d, attr, engine());
+    return Entry{dnnl::matmul(pd), a, b, c, bias, pd.scratchpad_desc()};
   });
   float* pa = heapFloats(info, intArg(info, 2, op), size_t(Ba * M * K), op);
   float* pb = heapFloats(info, intArg(info, 3, op), size_t(Bb * K * N), op);
   float* pc = heapFloats(info, intArg(info, 4, op), size_t(B * M * N), op);
-  e.prim.execute(stream(), {{DNNL_ARG_SRC, dnnl::memory(e.a, engine(), pa)},
-                            {DNNL_ARG_WEIGHTS, dnnl::memory(e.b, engine(), pb)},
-                            {DNNL_ARG_DST, dnnl::memory(e.c, engine(), pc)},
-                            {DNNL_ARG_SCRATCHPAD, scratchpadFor(e.scratchpad)}});
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, dnnl::memory(e.a, engine(), pa)},
+                                             {DNNL_ARG_WEIGHTS, dnnl::memory(e.b, engine(), pb)},
+                                             {DNNL_ARG_DST, dnnl::memory(e.c, engine(), pc)},
+                                             {DNNL_ARG_SCRATCHPAD, scratchpadFor(e.scratchpad)}};
+  if (biasOff >= 0) args[DNNL_ARG_BIAS] = dnnl::memory(e.bias, engine(), heapFloats(info, biasOff, size_t(N), op));
+  e.prim.execute(stream(), args);
   stream().wait();
   return info.Env().Undefined();
 }

@@ -4,6 +4,7 @@
 #include "../layout.h"
 #include "../primitive_cache.h"
 #include "conv_geometry.h"
+#include "activation.h"
 #include "ops.h"
 
 namespace gfn {
@@ -18,20 +19,6 @@ struct Entry {
 };
 
 PrimitiveCache<Entry> cache;
-
-// Activation codes shared with src/native-addon.ts.
-void appendActivation(dnnl::post_ops& ops, int code, float alpha) {
-  using a = dnnl::algorithm;
-  switch (code) {
-    case 0: return;
-    case 1: ops.append_eltwise(1.f, a::eltwise_relu, 0.f, 0.f); return;
-    case 2: ops.append_eltwise(1.f, a::eltwise_clip, 0.f, 6.f); return;
-    case 3: ops.append_eltwise(1.f, a::eltwise_relu, alpha, 0.f); return;
-    case 4: ops.append_eltwise(1.f, a::eltwise_logistic, 0.f, 0.f); return;
-    case 5: ops.append_eltwise(1.f, a::eltwise_elu, 1.f, 0.f); return;
-    default: throw std::invalid_argument("unknown activation code");
-  }
-}
 
 }  // namespace
 

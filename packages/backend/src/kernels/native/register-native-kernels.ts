@@ -4,7 +4,7 @@ import { conv2dNative, depthwiseConv2dNative } from './conv2d';
 import { conv2dBackpropFilterNative, depthwiseConv2dBackpropFilterNative } from './conv2d-backprop-filter';
 import { conv2dBackpropInputNative, depthwiseConv2dBackpropInputNative } from './conv2d-backprop-input';
 import { adamUpdateNative } from './adam-update';
-import { batchMatMulNative } from './batch-mat-mul';
+import { batchMatMulNative, fusedMatMulNative } from './batch-mat-mul';
 import { clipByValueGradNative } from './clip-by-value-grad';
 import { concatNative } from './concat';
 import { fusedBatchNormNative } from './fused-batch-norm';
@@ -32,6 +32,7 @@ const NATIVE_KERNELS: readonly ((addon: NativeAddon) => tf.KernelConfig)[] = [
   identityNative,
   adamUpdateNative,
   batchMatMulNative,
+  fusedMatMulNative,
   spaceToBatchNative,
   batchToSpaceNative,
   clipByValueGradNative,
