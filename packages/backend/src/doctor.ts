@@ -115,13 +115,13 @@ export function formatDoctorReport(report: DoctorReport): string {
     lines.push('', `Training kernels on "${report.kernels.backend}":`);
     for (const [family, c] of Object.entries(report.kernels.families)) {
       const total = c.present.length + c.missing.length;
-      const native = c.native ? `  (${c.native.length} on oneDNN${c.native.length ? `: ${c.native.join(', ')}` : ''}; the rest on wasm)` : '';
+      const native = c.native ? `  (${c.native.length} native${c.native.length ? `: ${c.native.join(', ')}` : ''}; the rest on wasm)` : '';
       lines.push(`  ${c.missing.length === 0 ? '✓' : '✗'} ${family.padEnd(12)} ${c.present.length}/${total}${c.missing.length ? `  missing: ${c.missing.join(', ')}` : ''}${native}`);
     }
   }
   if (report.selected?.tfBackend === NATIVE_TF_BACKEND) {
     const d = report.selected.details ?? {};
-    lines.push('', `Native kernels (${String(d['library'])} ${String(d['libraryVersion'])}, ISA ${String(d['isa'])}, ${String(d['cpuRuntime'])}): ${nativeKernelNames().join(', ')}`);
+    lines.push('', `Native kernels (GraphFlow's addon: convolutions and matrix products on ${String(d['library'])} ${String(d['libraryVersion'])}, ISA ${String(d['isa'])}, ${String(d['cpuRuntime'])} threads; copies, pooling gradient, batch norm, Adam as own loops): ${nativeKernelNames().join(', ')}`);
   }
   lines.push('', `Kernels GraphFlow adds to wasm: ${report.graphflowWasmKernels.join(', ')}; replaces with faster ones: ${report.graphflowWasmReplacements.join(', ')}`);
   lines.push(report.ok ? 'OK: the selected backend can train every shipped model.' : 'PROBLEM: see the missing kernels / backend error above.');
