@@ -13,6 +13,7 @@
         "native/ops/max_pool_grad.cc",
         "native/ops/concat.cc",
         "native/ops/batch_norm.cc",
+        "native/ops/batch_norm_training.cc",
         "native/ops/adam_update.cc",
         "native/ops/batch_mat_mul.cc",
         "native/ops/space_to_batch.cc",

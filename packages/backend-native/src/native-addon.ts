@@ -24,6 +24,13 @@ export interface NativeAddon {
     heap: Uint8Array, rows: number, channels: number, x: number, mean: number, variance: number, scale: number, offset: number, y: number,
     epsilon: number, meanCount: number, varianceCount: number, scaleCount: number, offsetCount: number,
   ): void;
+  /** Training-mode batch norm; geometry [N, H, W, C] (NHWC). Writes y, and the batch's mean and biased variance [C]. */
+  batchNormTraining(heap: Uint8Array, geometry: Int32Array, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, epsilon: number): void;
+  /** Its backward pass: writes dx, dgamma and dbeta. */
+  batchNormTrainingGrad(
+    heap: Uint8Array, geometry: Int32Array, dy: number, x: number, gamma: number, mean: number, variance: number,
+    dx: number, dgamma: number, dbeta: number, epsilon: number,
+  ): void;
   /** geometry: [Ba, Bb, M, K, N, transposeA, transposeB]; a batch of 1 broadcasts. */
   batchMatMul(heap: Uint8Array, geometry: Int32Array, a: number, b: number, c: number, bias?: number, activation?: number, alpha?: number): void;
   /** geometry: [N, H, W, C, bh, bw, padTop, padLeft, Hb, Wb]; x [N, H, W, C] → y [bh·bw·N, Hb, Wb, C]. */

@@ -2,7 +2,7 @@ import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon } from '@graphflow/backend-native';
-import { FUSED_ADAM_KERNEL, type FusedAdamAttrs } from '@graphflow/core';
+import { batchNormTraining, FUSED_ADAM_KERNEL, type FusedAdamAttrs } from '@graphflow/core';
 import { activateBackend } from '../src/select-backend';
 import { nativeKernelStats } from '../src/kernels/native/native-kernel';
 import { checkAgainstCpu, KERNEL_CASES, valueAndGrads, type Case } from './support/kernel-cases';
@@ -152,6 +152,24 @@ const NATIVE_CASES: Case[] = [
       return [op(x!, o!, s!), ...tf.grads((a: tf.Tensor, off: tf.Tensor, sc: tf.Tensor) => op(a, off, sc).mul(w).sum())([x!, o!, s!])];
     },
   },
+  {
+    // On cpu this is tf.moments + tf.batchNorm differentiated op by op; on native one fused kernel each way.
+    name: 'fused training batch norm (batchNormTraining) and its gradients, rank 4 and rank 3, statistics included',
+    shapes: [[4, 6, 5, 3], [3], [3], [2, 9, 8]],
+    fn: (x, b, g, z) => {
+      const out: tf.Tensor[] = [];
+      for (const a of [x!.mul(3).add(1), z!]) {
+        const C = a.shape[a.rank - 1]!;
+        const gamma = C === 3 ? g!.add(1) : tf.linspace(0.5, 1.5, C);
+        const beta = C === 3 ? b! : tf.linspace(-1, 1, C);
+        const w = tf.tensor(randomData(a.shape, 37), a.shape);
+        const { y, mean, variance } = batchNormTraining(a, gamma as tf.Tensor1D, beta as tf.Tensor1D, 1e-3);
+        const loss = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => tf.relu(batchNormTraining(p, q as tf.Tensor1D, r as tf.Tensor1D, 1e-3).y).mul(w).sum();
+        out.push(y, mean, variance, ...tf.grads(loss)([a, gamma, beta]));
+      }
+      return out;
+    },
+  },
 ];
 
 describe('native kernels match cpu', { skip }, () => {
@@ -166,6 +184,7 @@ describe('native kernels match cpu', { skip }, () => {
     const names = [
       'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput',
       'DepthwiseConv2dNativeBackpropFilter', 'FusedConv2D', 'FusedDepthwiseConv2D', 'MaxPoolGrad', 'Concat', 'SplitV', 'FusedBatchNorm', 'Identity', 'BatchMatMul', 'SpaceToBatchND', 'BatchToSpaceND', 'GraphFlowClipByValueGrad', '_FusedMatMul',
+      'GraphFlowBatchNormTraining', 'GraphFlowBatchNormTrainingGrad',
     ];
     for (const name of names) {
       const s = stats.get(name);

@@ -16,6 +16,7 @@ export * from './contracts/loss';
 export * from './contracts/stage';
 export * from './contracts/metric';
 export * from './contracts/backend';
+export * from './ops/batch-norm-training';
 export * from './version';
 export * from './util/suggest';
 export * from './logging/logger';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { batchNormTraining } from '@graphflow/core';
 
 /**
  * The issue's reference U-Net, kept EXACTLY so results stay comparable over time (python/unet_bench.py is
@@ -69,10 +70,9 @@ export function buildReferenceUNet(config: UNetConfig, seed = 1): UNet {
 
   const applyConvBn = (x: tf.Tensor4D, p: ConvBn, training: boolean): tf.Tensor4D => {
     const y = tf.conv2d(x, p.w as tf.Tensor4D, 1, 'same');
-    if (training) {
-      const { mean, variance } = tf.moments(y, [0, 1, 2]);
-      return tf.relu(tf.batchNorm(y, mean, variance, p.beta, p.gamma, BN_EPSILON)) as tf.Tensor4D;
-    }
+    // GraphFlow's training batch norm, as the backbones use it: tf.moments + tf.batchNorm except where the backend
+    // fuses it (native). Running statistics are not updated: the timing does not depend on them.
+    if (training) return tf.relu(batchNormTraining(y, p.gamma as tf.Tensor1D, p.beta as tf.Tensor1D, BN_EPSILON).y) as tf.Tensor4D;
     return tf.relu(tf.batchNorm(y, p.mean, p.variance, p.beta, p.gamma, BN_EPSILON)) as tf.Tensor4D;
   };
 

@@ -10,6 +10,8 @@ Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info);
 Napi::Value Concat(const Napi::CallbackInfo& info);
 Napi::Value Split(const Napi::CallbackInfo& info);
 Napi::Value BatchNorm(const Napi::CallbackInfo& info);
+Napi::Value BatchNormTraining(const Napi::CallbackInfo& info);
+Napi::Value BatchNormTrainingGrad(const Napi::CallbackInfo& info);
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info);
 Napi::Value BatchMatMul(const Napi::CallbackInfo& info);
 Napi::Value SpaceToBatch(const Napi::CallbackInfo& info);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { on, type Sym } from './symbolic';
 import { DilatedConv2D } from '../layers/dilated-conv2d';
+import { FusedBatchNormalization } from '../layers/fused-batch-normalization';
 
 export type Norm = 'batch' | 'none';
 export type Activation = 'relu' | 'relu6' | 'prelu' | 'gelu' | 'linear';
@@ -13,7 +14,7 @@ export const BATCH_NORM_MOMENTUM = 0.9;
 export const BATCH_NORM_EPSILON = 1e-5;
 
 export function batchNorm(x: Sym, name: string): Sym {
-  return on(tf.layers.batchNormalization({ axis: -1, momentum: BATCH_NORM_MOMENTUM, epsilon: BATCH_NORM_EPSILON, name }), x);
+  return on(new FusedBatchNormalization({ axis: -1, momentum: BATCH_NORM_MOMENTUM, epsilon: BATCH_NORM_EPSILON, name }), x);
 }
 
 /** Activation layer; PReLU learns one slope per channel (shared over H and W) as in ENet. */

@@ -92,9 +92,3 @@ export class DilatedConv2D extends tf.layers.Layer implements CountsMacs {
 }
 
 tf.serialization.registerClass(DilatedConv2D);
-
-/**
- * Custom classes whose saved form can name a built-in class with identical inference behaviour,
- * so that a saved model loads with plain tfjs.
- */
-export const PORTABLE_CLASS_NAMES: Readonly<Record<string, string>> = { [DilatedConv2D.className]: 'Conv2D' };

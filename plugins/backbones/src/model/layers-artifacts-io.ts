@@ -14,7 +14,7 @@ import {
   writeJsonAtomic,
   type WeightSpan,
 } from '@graphflow/core';
-import { PORTABLE_CLASS_NAMES } from '../layers/dilated-conv2d';
+import { PORTABLE_CLASS_NAMES } from '../layers/portable-class-names';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';

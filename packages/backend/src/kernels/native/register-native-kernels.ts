@@ -5,6 +5,7 @@ import { conv2dBackpropFilterNative, depthwiseConv2dBackpropFilterNative } from 
 import { conv2dBackpropInputNative, depthwiseConv2dBackpropInputNative } from './conv2d-backprop-input';
 import { adamUpdateNative } from './adam-update';
 import { batchMatMulNative, fusedMatMulNative } from './batch-mat-mul';
+import { batchNormTrainingGradNative, batchNormTrainingNative } from './batch-norm-training';
 import { clipByValueGradNative } from './clip-by-value-grad';
 import { concatNative } from './concat';
 import { fusedBatchNormNative } from './fused-batch-norm';
@@ -29,6 +30,8 @@ const NATIVE_KERNELS: readonly ((addon: NativeAddon) => tf.KernelConfig)[] = [
   concatNative,
   splitVNative,
   fusedBatchNormNative,
+  batchNormTrainingNative,
+  batchNormTrainingGradNative,
   identityNative,
   adamUpdateNative,
   batchMatMulNative,
