@@ -28,6 +28,15 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// setPrecision("float32" | "bfloat16"): what convolutions read their inputs in (see convInputType).
+Napi::Value SetPrecision(const Napi::CallbackInfo& info) {
+  const std::string p = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  if (p == "float32") setConvInputType(dnnl::memory::data_type::f32);
+  else if (p == "bfloat16") setConvInputType(dnnl::memory::data_type::bf16);
+  else throw Napi::TypeError::New(info.Env(), "setPrecision: expected \"float32\" or \"bfloat16\"");
+  return info.Env().Undefined();
+}
+
 Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_max_threads()); }
 
 std::string isaName(dnnl::cpu_isa isa) {
@@ -72,6 +81,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("clipByValueGrad", Napi::Function::New(env, Guarded<ClipByValueGrad>));
   exports.Set("adamUpdate", Napi::Function::New(env, Guarded<AdamUpdate>));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("setPrecision", Napi::Function::New(env, SetPrecision));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
   exports.Set("info", Napi::Function::New(env, GetInfo));
   return exports;

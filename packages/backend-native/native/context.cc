@@ -33,6 +33,12 @@ void* scratch(Slot slot, size_t bytes) {
   return b.data;
 }
 
+namespace {
+dnnl::memory::data_type convInput = dnnl::memory::data_type::f32;
+}
+dnnl::memory::data_type convInputType() { return convInput; }
+void setConvInputType(dnnl::memory::data_type t) { convInput = t; }
+
 int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* op) {
   if (i >= info.Length() || !info[i].IsNumber()) {
     throw Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) + " must be a number");

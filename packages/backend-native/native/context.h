@@ -17,6 +17,12 @@ dnnl::stream& stream();
 enum Slot : int { kSrc = 0, kWeights, kDst, kDiffDst, kDiffSrc, kDiffWeights, kBias, kScratchpad, kSlotCount };
 void* scratch(Slot slot, size_t bytes);
 
+// Data type convolutions read their inputs in: f32, or bf16 (inputs rounded to bfloat16 on the way into the
+// primitive, products accumulated and written in f32 — mixed precision, as PyTorch's CPU autocast does).
+// Process-wide; set from JS before a run starts.
+dnnl::memory::data_type convInputType();
+void setConvInputType(dnnl::memory::data_type t);
+
 // Reads argument i as an integer (JS number), throwing a TypeError naming the op otherwise.
 int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* op);
 

@@ -41,6 +41,8 @@ export interface NativeAddon {
   clipByValueGrad(heap: Uint8Array, count: number, dy: number, x: number, dx: number, min: number, max: number): void;
   /** attrs: [beta1, beta2, 1−beta1, 1−beta2, epsilon, lr, c1, c2, weightDecay, lr·weightDecay, decoupled ? 1 : 0] */
   adamUpdate(heap: Uint8Array, count: number, w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, attrs: Float64Array): void;
+  /** What convolutions read their inputs in: float32, or bfloat16 with float32 accumulation and outputs. */
+  setPrecision(precision: 'float32' | 'bfloat16'): void;
   setThreads(count: number): void;
   getThreads(): number;
   info(): { library: string; version: string; cpuRuntime: string; isa: string };
@@ -75,9 +77,9 @@ export function loadNativeAddon(): NativeAddonLoad {
   if (loaded) return loaded;
   if (process.env.GRAPHFLOW_NATIVE === '0') return (loaded = { addon: undefined, reason: 'disabled by GRAPHFLOW_NATIVE=0' });
   if (!fs.existsSync(ADDON_FILE)) return (loaded = { addon: undefined, reason: buildStatusReason() });
-  // libgomp reads its wait policy once, when the library loads: "passive" puts idle OpenMP threads to sleep at once
-  // instead of spinning, so they do not take the cores from the wasm thread pool between native kernels.
-  process.env.OMP_WAIT_POLICY ??= 'passive';
+  // libgomp's default wait policy (spin ≈ 300,000 iterations, then sleep) is kept on purpose: with "passive" every
+  // kernel waited for sleeping threads to be woken (ENet's oneDNN time 3.5× longer on these VMs), with "active" idle
+  // threads would spin forever. The native backend runs wasm single-threaded, so nothing else competes for the cores.
   try {
     return (loaded = { addon: require(ADDON_FILE) as NativeAddon, file: ADDON_FILE });
   } catch (e) {

@@ -13,6 +13,8 @@ export interface DoctorBackendEntry {
   priority: number;
   available: boolean;
   reason?: string;
+  /** Precisions it computes in here, when more than float32. */
+  precisions?: readonly string[];
 }
 
 /** Training kernels of one model family on the selected backend; `native`: those the oneDNN addon runs. */
@@ -51,7 +53,10 @@ export async function runDoctor(
   const backends: DoctorBackendEntry[] = [];
   for (const b of candidates) {
     const probe = await b.probe();
-    backends.push({ name: b.name, priority: b.priority, available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}) });
+    backends.push({
+      name: b.name, priority: b.priority, available: probe.available, ...(probe.reason ? { reason: probe.reason } : {}),
+      ...(probe.precisions && probe.precisions.length > 1 ? { precisions: probe.precisions } : {}),
+    });
   }
   let selected: BackendInfo | null = null;
   let selectionError: string | undefined;
@@ -102,7 +107,7 @@ export function formatDoctorReport(report: DoctorReport): string {
     'Backends (auto tries them top to bottom):',
   ];
   for (const b of report.backends) {
-    lines.push(`  ${b.available ? '✓' : '✗'} ${b.name.padEnd(14)} priority ${b.priority}${b.available ? '' : `  — ${b.reason ?? 'unavailable'}`}`);
+    lines.push(`  ${b.available ? '✓' : '✗'} ${b.name.padEnd(14)} priority ${b.priority}${b.precisions ? `  (precision: ${b.precisions.join(' or ')}; set backend.precision)` : ''}${b.available ? '' : `  — ${b.reason ?? 'unavailable'}`}`);
   }
   lines.push('');
   if (report.selected) {
@@ -121,7 +126,7 @@ export function formatDoctorReport(report: DoctorReport): string {
   }
   if (report.selected?.tfBackend === NATIVE_TF_BACKEND) {
     const d = report.selected.details ?? {};
-    lines.push('', `Native kernels (GraphFlow's addon: convolutions and matrix products on ${String(d['library'])} ${String(d['libraryVersion'])}, ISA ${String(d['isa'])}, ${String(d['cpuRuntime'])} threads; copies, pooling gradient, batch norm, Adam as own loops): ${nativeKernelNames().join(', ')}`);
+    lines.push('', `Native kernels (GraphFlow's addon: convolutions, matrix products and training batch norm on ${String(d['library'])} ${String(d['libraryVersion'])}, ISA ${String(d['isa'])}, ${String(d['cpuRuntime'])} threads; copies, pooling gradient, inference batch norm, Adam as own loops): ${nativeKernelNames().join(', ')}`);
   }
   lines.push('', `Kernels GraphFlow adds to wasm: ${report.graphflowWasmKernels.join(', ')}; replaces with faster ones: ${report.graphflowWasmReplacements.join(', ')}`);
   lines.push(report.ok ? 'OK: the selected backend can train every shipped model.' : 'PROBLEM: see the missing kernels / backend error above.');

@@ -1,4 +1,4 @@
-import { GraphFlowError, type BackendInfo, type ComputeBackend } from '@graphflow/core';
+import { GraphFlowError, unsupportedPrecision, type BackendInfo, type ComputeBackend, type ComputePrecision } from '@graphflow/core';
 import { BACKEND_ALIASES, BUILTIN_BACKENDS } from './builtin-backends';
 import { INSTALL_HINTS } from './backends/tfjs-node-backends';
 import { kernelCoverage, TRAINING_KERNELS } from './kernels/training-kernels';
@@ -12,6 +12,8 @@ export interface BackendLogger {
 export interface SelectBackendOptions {
   /** Threads for backends that take a count (wasm); default: all cores. */
   threads?: number;
+  /** float32 (default) or bfloat16 (native on CPUs with bf16 units; see ComputePrecision). */
+  precision?: ComputePrecision;
   /** Candidates (e.g. every registered `backend/*` component); default: the built-in four. */
   candidates?: readonly ComputeBackend[];
   /** Where the choice came from, for error locations (e.g. the manifest file). */
@@ -37,7 +39,7 @@ function normalise(choice: string): string {
 export async function selectBackend(choice: 'auto' | string, logger: BackendLogger = silent, options: SelectBackendOptions = {}): Promise<BackendInfo> {
   const candidates = [...(options.candidates ?? BUILTIN_BACKENDS)].sort((a, b) => b.priority - a.priority);
   const where = { pointer: '/backend', ...(options.file ? { file: options.file } : {}) };
-  const activateOpts = options.threads !== undefined ? { threads: options.threads } : {};
+  const activateOpts = { ...(options.threads !== undefined ? { threads: options.threads } : {}), ...(options.precision !== undefined ? { precision: options.precision } : {}) };
   let info: BackendInfo | undefined;
   const skipped: { name: string; reason: string }[] = [];
   if (normalise(choice) === 'auto') {
@@ -45,6 +47,11 @@ export async function selectBackend(choice: 'auto' | string, logger: BackendLogg
       const probe = await backend.probe();
       if (!probe.available) {
         skipped.push({ name: backend.name, reason: probe.reason ?? 'unavailable' });
+        continue;
+      }
+      const cannot = unsupportedPrecision(backend.name, probe, options.precision);
+      if (cannot) {
+        skipped.push({ name: backend.name, reason: cannot });
         continue;
       }
       try {
@@ -71,6 +78,8 @@ export async function selectBackend(choice: 'auto' | string, logger: BackendLogg
       const reason = probe.reason ?? 'unavailable';
       throw new GraphFlowError('GF_BACKEND_UNAVAILABLE', `compute backend "${name}" is not available here: ${reason}${hint && !reason.includes(hint) ? `. To use it: ${hint}` : ''}`, where);
     }
+    const cannot = unsupportedPrecision(name, probe, options.precision);
+    if (cannot) throw new GraphFlowError('GF_BACKEND_UNAVAILABLE', cannot, { ...where, pointer: '/backend/precision' });
     try {
       info = await backend.activate(activateOpts);
     } catch (e) {

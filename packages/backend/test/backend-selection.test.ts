@@ -90,6 +90,31 @@ describe('backend selection', () => {
       isGraphFlowError(e) && e.code === 'GF_BACKEND_KERNEL_MISSING' && /Conv2D, Conv2DBackpropFilter/.test(e.message));
   });
 
+  it('bfloat16 goes only to a backend that declares it: auto skips the others with the reason, an explicit name fails at /backend/precision', async () => {
+    const fp32Only: ComputeBackend = {
+      name: 'fp32-only', priority: 600,
+      probe: async () => ({ available: true }),
+      activate: async () => { throw new Error('must not be started'); },
+    };
+    const activated: unknown[] = [];
+    const mixed: ComputeBackend = {
+      name: 'mixed', priority: 100,
+      probe: async () => ({ available: true, precisions: ['float32', 'bfloat16'] }),
+      activate: async (o) => {
+        activated.push(o);
+        return { name: 'mixed', tfBackend: 'cpu', version: '0', threads: 1, precision: o?.precision ?? 'float32' };
+      },
+    };
+    const info = await selectBackend('auto', recordingLogger(), { candidates: [fp32Only, mixed], precision: 'bfloat16' });
+    assert.equal(info.name, 'mixed');
+    assert.equal(info.precision, 'bfloat16');
+    assert.deepEqual(activated, [{ precision: 'bfloat16' }]);
+    await assert.rejects(selectBackend('fp32-only', recordingLogger(), { candidates: [fp32Only, mixed], precision: 'bfloat16', file: 'm.json' }), (e: unknown) =>
+      isGraphFlowError(e) && e.code === 'GF_BACKEND_UNAVAILABLE' && e.problems[0]!.pointer === '/backend/precision' && e.problems[0]!.file === 'm.json' && /cannot compute in bfloat16.*supports float32/.test(e.message));
+    await assert.rejects(selectBackend('auto', recordingLogger(), { candidates: [fp32Only], precision: 'bfloat16' }), (e: unknown) =>
+      isGraphFlowError(e) && e.code === 'GF_BACKEND_UNAVAILABLE' && /fp32-only \(backend "fp32-only" cannot compute in bfloat16/.test(e.message));
+  });
+
   it('kernelCoverage: cpu has every training kernel; wasm has them all once GraphFlow registers its kernels', async () => {
     assert.deepEqual(kernelCoverage('cpu').missing, []);
     await activateBackend('wasm');

@@ -285,3 +285,40 @@ describe('native kernels match cpu', { skip }, () => {
     optimizer.dispose();
   });
 });
+
+/** bfloat16 where this CPU has bf16 units: convolutions agree with cpu to bf16 rounding, and really were rounded. */
+const bf16 = load.addon && /bf16|amx/.test(load.addon.info().isa);
+describe('native kernels in bfloat16', { skip: skip || (!bf16 && 'this CPU has no AVX512-BF16 or AMX') }, () => {
+  const cases = KERNEL_CASES.filter((c) => /conv/.test(c.name)).slice(0, 6);
+  const run = async (precision: 'float32' | 'bfloat16', c: Case): Promise<Float32Array[]> => {
+    await activateBackend('native', { threads: 2, precision });
+    return tf.tidy(() => {
+      const inputs = c.shapes.map((shape, i) => tf.tensor(randomData(shape, 17 + 31 * i), shape));
+      const out = c.fn(...inputs);
+      return (Array.isArray(out) ? out : [out]).map((t) => t.dataSync() as Float32Array);
+    });
+  };
+  for (const c of cases) {
+    it(`${c.name}: within bf16 rounding of float32, and not equal to it`, async () => {
+      const f32 = await run('float32', c);
+      const b16 = await run('bfloat16', c);
+      let differs = false;
+      f32.forEach((ref, o) => {
+        const scale = Math.max(...Array.from(ref, Math.abs), 1e-6);
+        ref.forEach((v, i) => {
+          // 8 mantissa bits on each input: relative error ≈ 2⁻⁸ per product, summed over the reduction.
+          assert.ok(Math.abs(b16[o]![i]! - v) <= 3e-2 * scale, `output ${o}[${i}]: bf16 ${b16[o]![i]} vs f32 ${v} (scale ${scale})`);
+          if (b16[o]![i] !== v) differs = true;
+        });
+      });
+      assert.ok(differs, 'bfloat16 gave float32 results bit for bit: the bf16 path did not run');
+    });
+  }
+  it('float32 again after bfloat16 is bit-identical to float32 before', async () => {
+    const c = cases[0]!;
+    const first = await run('float32', c);
+    await run('bfloat16', c);
+    const again = await run('float32', c);
+    assert.deepEqual(again.map((a) => Array.from(a)), first.map((a) => Array.from(a)));
+  });
+});

@@ -35,7 +35,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(allowPluginsOption('the manifest (or the --resume run folder) names'))
     .option('-o, --out <dir>', 'exact run folder to create (must not exist)')
     .option('-r, --resume <run-dir>', 'continue an interrupted run')
-    .addOption(backendOption('compute backend: auto, tfjs-node-gpu, tfjs-node, wasm, cpu (overrides the manifest)'))
+    .addOption(backendOption('compute backend: auto, tfjs-node-gpu, tfjs-node, native, wasm, cpu (replaces the manifest\'s name, keeps its threads and precision)'))
     .option('--smoke', 'train a few steps per stage only (checks a pipeline end to end)')
     .addOption(new Option('--log-level <level>', 'console log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .addOption(new Option('--log-format <format>', 'console log format (default: pretty on a TTY, json otherwise)').choices(['pretty', 'json']))

@@ -24,7 +24,8 @@ Napi::Value Conv2dBackpropInput(const Napi::CallbackInfo& info) {
   Entry& e = cache.get(g.key(), [&] {
     dnnl::primitive_attr attr = scratchpadAttr();
     auto hint = forwardPrimitiveDesc(g, false, dnnl::primitive_attr());
-    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, g.anySrc(), g.anyWeights(), g.anyDst(), g.strides(),
+    dnnl::convolution_backward_data::desc d(dnnl::algorithm::convolution_direct, g.anySrc(dnnl::memory::data_type::f32), g.anyWeights(convInputType()),
+                                            g.anyDst(convInputType()), g.strides(),
                                             g.dilates(), g.padL(), g.padR());
     dnnl::convolution_backward_data::primitive_desc pd(d, attr, engine(), hint);
     return Entry{dnnl::convolution_backward_data(pd), Layout(g.userDst(), pd.diff_dst_desc(), true),

@@ -23,7 +23,8 @@ ConvGeometry ConvGeometry::read(const Napi::CallbackInfo& info, size_t i, const 
 
 std::vector<int32_t> ConvGeometry::key() const {
   return {int32_t(N), int32_t(H), int32_t(W), int32_t(C), int32_t(K), int32_t(kh), int32_t(kw), int32_t(sh), int32_t(sw),
-          int32_t(dh), int32_t(dw), int32_t(pt), int32_t(pl), int32_t(pb), int32_t(pr), int32_t(Ho), int32_t(Wo), int32_t(groups)};
+          int32_t(dh), int32_t(dw), int32_t(pt), int32_t(pl), int32_t(pb), int32_t(pr), int32_t(Ho), int32_t(Wo), int32_t(groups),
+          static_cast<int32_t>(convInputType())};
 }
 
 dnnl::memory::dims ConvGeometry::weightDims() const {
@@ -37,16 +38,17 @@ dnnl::memory::desc ConvGeometry::userWeights() const {
   // TensorFlow's depthwise filter [kh, kw, C, multiplier] is hwigo with i == 1.
   return {weightDims(), dt::f32, groups == 1 ? tag::hwio : tag::hwigo};
 }
-dnnl::memory::desc ConvGeometry::anySrc() const { return {srcDims(), dt::f32, tag::any}; }
-dnnl::memory::desc ConvGeometry::anyDst() const { return {dstDims(), dt::f32, tag::any}; }
-dnnl::memory::desc ConvGeometry::anyWeights() const { return {weightDims(), dt::f32, tag::any}; }
+dnnl::memory::desc ConvGeometry::anySrc(dt t) const { return {srcDims(), t, tag::any}; }
+dnnl::memory::desc ConvGeometry::anyDst(dt t) const { return {dstDims(), t, tag::any}; }
+dnnl::memory::desc ConvGeometry::anyWeights(dt t) const { return {weightDims(), t, tag::any}; }
 
 }  // namespace gfn
 
 namespace gfn {
 dnnl::convolution_forward::primitive_desc forwardPrimitiveDesc(const ConvGeometry& g, bool withBias, const dnnl::primitive_attr& attr) {
   using namespace dnnl;
-  auto src = g.anySrc(), wei = g.anyWeights(), dst = g.anyDst();
+  const auto in = convInputType();
+  auto src = g.anySrc(in), wei = g.anyWeights(in), dst = g.anyDst(memory::data_type::f32);
   if (withBias) {
     memory::desc bias({g.K}, memory::data_type::f32, memory::format_tag::x);
     convolution_forward::desc d(prop_kind::forward_training, algorithm::convolution_direct, src, wei, bias, dst, g.strides(), g.dilates(),

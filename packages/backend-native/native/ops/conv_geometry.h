@@ -28,9 +28,10 @@ struct ConvGeometry {
   dnnl::memory::desc userSrc() const;
   dnnl::memory::desc userDst() const;
   dnnl::memory::desc userWeights() const;
-  dnnl::memory::desc anySrc() const;
-  dnnl::memory::desc anyDst() const;
-  dnnl::memory::desc anyWeights() const;
+  // Layout left to oneDNN; inputs of a primitive in convInputType(), its output in f32.
+  dnnl::memory::desc anySrc(dnnl::memory::data_type t) const;
+  dnnl::memory::desc anyDst(dnnl::memory::data_type t) const;
+  dnnl::memory::desc anyWeights(dnnl::memory::data_type t) const;
 
   size_t srcCount() const { return static_cast<size_t>(N * H * W * C); }
   size_t dstCount() const { return static_cast<size_t>(N * Ho * Wo * K); }

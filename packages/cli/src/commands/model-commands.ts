@@ -4,6 +4,7 @@ import {
   createLogger,
   parseOverride,
   preparePipeline,
+  backendChoice,
   selectBackend,
   type Metric,
   type Sample,
@@ -34,7 +35,7 @@ async function manifestScope(manifest: string, options: Common & { set?: string[
   const scope = new ComponentScope(prepared.registry, logger);
   const root = globalContainer.createChildContainer();
   // Building a model creates its weights, which needs an initialized backend (a registered one is not enough).
-  await selectBackend(prepared.registry, options.backend ?? prepared.manifest.backend, root, logger);
+  await selectBackend(prepared.registry, backendChoice(options.backend, prepared.manifest.backend), root, logger);
   if (prepared.manifest.data) scope.registerEntry(root, 'data', prepared.manifest.data);
   for (const [name, spec] of Object.entries(prepared.manifest.models)) scope.registerEntry(root, `models.${name}`, spec);
   return { prepared, resolve: <T>(ref: string) => scope.resolve<T>(root, ref), scope, root };

@@ -6,6 +6,29 @@ export interface BackendProbe {
   available: boolean;
   /** Why not, and what to install, when unavailable. */
   reason?: string;
+  /** Precisions it can compute in here (absent: float32 only). */
+  precisions?: readonly ComputePrecision[];
+}
+
+/**
+ * float32 everywhere, or bfloat16: convolutions read inputs rounded to bfloat16 and accumulate and write float32
+ * (mixed precision; weights, activations and optimizer state stay float32). Only where the CPU has bf16 units.
+ */
+export type ComputePrecision = 'float32' | 'bfloat16';
+export const COMPUTE_PRECISIONS: readonly ComputePrecision[] = ['float32', 'bfloat16'];
+
+export interface BackendActivateOptions {
+  threads?: number;
+  /** Default float32. */
+  precision?: ComputePrecision;
+}
+
+/** Why `probe`'s backend cannot compute in `precision`, or undefined when it can. */
+export function unsupportedPrecision(name: string, probe: BackendProbe, precision: ComputePrecision | undefined): string | undefined {
+  if (precision === undefined || precision === 'float32') return undefined;
+  const supported = probe.precisions ?? ['float32'];
+  if (supported.includes(precision)) return undefined;
+  return `backend "${name}" cannot compute in ${precision} here (it supports ${supported.join(', ')}); bfloat16 needs the native backend on a CPU with AVX512-BF16 or AMX`;
 }
 
 export interface BackendInfo {
@@ -15,6 +38,8 @@ export interface BackendInfo {
   tfBackend: string;
   version: string;
   threads: number;
+  /** float32 unless the run asked for bfloat16 and the backend took it. */
+  precision?: ComputePrecision;
   details?: Record<string, unknown>;
   /** Declared by backends with a hard memory ceiling, so stages can refuse work that cannot fit (absent: no hard limit). */
   memory?: BackendMemory;
@@ -42,7 +67,7 @@ export interface ComputeBackend {
   readonly priority: number;
   probe(): Promise<BackendProbe>;
   /** Registers kernels, sets the tfjs backend, returns what is in use. */
-  activate(options?: { threads?: number }): Promise<BackendInfo>;
+  activate(options?: BackendActivateOptions): Promise<BackendInfo>;
   /** After activation: which training kernels the shipped models need are registered (reported at startup). */
   kernelCoverage?(): KernelCoverage;
 }

@@ -1,3 +1,4 @@
+import type { ComputePrecision } from '../contracts/backend';
 import type { ComponentSpec } from '../plugin/types';
 import type { PluginReference } from '../registry/plugin-loader';
 
@@ -13,7 +14,7 @@ export interface ResolvedManifest {
   description?: string;
   plugins: PluginReference[];
   defaultPlugins: boolean;
-  backend: string | { name: string; threads?: number };
+  backend: string | { name: string; threads?: number; precision?: ComputePrecision };
   seed: number;
   data?: ComponentSpec & { options: Record<string, unknown> };
   models: Record<string, ComponentSpec & { options: Record<string, unknown> }>;

@@ -12,7 +12,7 @@ import type { Stage } from '../contracts/stage';
 import { preparePipeline, type PluginSetup } from './prepare';
 import type { RunState } from './run-pipeline';
 import { createRunScope, createStageContext } from './run-scope';
-import { selectBackend } from './select-backend';
+import { backendChoice, selectBackend } from './select-backend';
 
 export interface OpenedRun {
   run: RunDirectory;
@@ -39,7 +39,7 @@ export async function openRun(
   const logger = createLogger({ level: setup.logLevel ?? 'warn', ...(setup.logFormat ? { format: setup.logFormat } : {}), ...(setup.console ? { console: setup.console } : {}) });
   const prepared = await preparePipeline(run.manifestFile, [], { ...setup, logger }, { value: source.value as Record<string, unknown>, file: run.manifestFile, sources: [source], overrides: [] });
   const manifest = prepared.manifest;
-  const backend = await selectBackend(prepared.registry, setup.backend ?? manifest.backend, globalContainer.createChildContainer(), logger);
+  const backend = await selectBackend(prepared.registry, backendChoice(setup.backend, manifest.backend), globalContainer.createChildContainer(), logger);
   const runOptions = { manifestFile: state.manifestFile, manifestDir: path.dirname(state.manifestFile), smoke: false, signal: new AbortController().signal };
   const rs = createRunScope({ registry: prepared.registry, manifest, run, runOptions, logger, ...(backend ? { backend } : {}) });
   const restored: string[] = [];

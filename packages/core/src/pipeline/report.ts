@@ -41,7 +41,7 @@ export function renderReportMarkdown(report: RunReport): string {
   lines.push(`| started | ${report.startedAt} |`);
   lines.push(`| duration | ${report.seconds.toFixed(1)} s |`);
   lines.push(`| seed | ${report.seed} |`);
-  if (report.backend) lines.push(`| backend | ${report.backend.name} (${report.backend.tfBackend} ${report.backend.version}, ${report.backend.threads} threads) |`);
+  if (report.backend) lines.push(`| backend | ${report.backend.name} (${report.backend.tfBackend} ${report.backend.version}, ${report.backend.threads} threads${report.backend.precision && report.backend.precision !== 'float32' ? `, ${report.backend.precision}` : ''}) |`);
   if (report.smoke) lines.push('| smoke run | yes (few steps; numbers are not meaningful) |');
   lines.push('');
   for (const stage of report.stages) {

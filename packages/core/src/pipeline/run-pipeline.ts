@@ -16,7 +16,7 @@ import { createRunScope, createStageContext } from './run-scope';
 import { preparePipeline, type PluginSetup } from './prepare';
 import { renderReportMarkdown, type RunReport, type StageRecord } from './report';
 import type { RunOptions } from './run-options';
-import { selectBackend } from './select-backend';
+import { backendChoice, selectBackend } from './select-backend';
 
 export interface RunRequest extends PluginSetup {
   /** Manifest to run (not needed with `resumeDir`). */
@@ -78,7 +78,7 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
   const manifestFile = previous?.manifestFile ?? loaded.file;
   // The backend is chosen before the run folder exists, so an unavailable one fails like any other bad input.
   const backendContainer = globalContainer.createChildContainer();
-  const backend = await selectBackend(prepared.registry, request.backend ?? manifest.backend, backendContainer, bootLogger);
+  const backend = await selectBackend(prepared.registry, backendChoice(request.backend, manifest.backend), backendContainer, bootLogger);
 
   // Validation passed: only now does anything touch the disk.
   run ??= await RunDirectory.create({

@@ -1,8 +1,16 @@
 import type { Logger } from 'pino';
 import type { DependencyContainer } from 'tsyringe';
 import { GraphFlowError } from '../errors/graphflow-error';
-import type { BackendInfo, ComputeBackend } from '../contracts/backend';
+import { unsupportedPrecision, type BackendInfo, type ComputeBackend, type ComputePrecision } from '../contracts/backend';
 import type { Registry } from '../registry/registry';
+
+/**
+ * The backend a command runs on: a `--backend` name replaces the manifest's name but keeps its threads and precision.
+ */
+export function backendChoice(override: string | undefined, manifest: string | { name: string; threads?: number; precision?: ComputePrecision }): string | { name: string; threads?: number; precision?: ComputePrecision } {
+  if (override === undefined) return manifest;
+  return typeof manifest === 'string' ? override : { ...manifest, name: override };
+}
 
 /**
  * Activate the compute backend a run asked for. `auto` probes every registered `backend/*` component by
@@ -11,12 +19,13 @@ import type { Registry } from '../registry/registry';
  */
 export async function selectBackend(
   registry: Registry,
-  choice: string | { name: string; threads?: number },
+  choice: string | { name: string; threads?: number; precision?: ComputePrecision },
   container: DependencyContainer,
   logger: Logger,
 ): Promise<BackendInfo | undefined> {
   const name = typeof choice === 'string' ? choice : choice.name;
   const threads = typeof choice === 'string' ? undefined : choice.threads;
+  const precision = typeof choice === 'string' ? undefined : choice.precision;
   const registered = registry.list('backend');
   if (registered.length === 0) {
     logger.debug('no backend plugin loaded; leaving TensorFlow.js on its default backend');
@@ -33,13 +42,15 @@ export async function selectBackend(
     };
     return (await component.definition.create({}, ctx)) as ComputeBackend;
   };
-  const activateOptions = threads !== undefined ? { threads } : {};
+  const activateOptions = { ...(threads !== undefined ? { threads } : {}), ...(precision !== undefined ? { precision } : {}) };
   if (name !== 'auto') {
     const backend = await build(`backend/${name}`);
     const probe = await backend.probe();
     if (!probe.available) {
       throw new GraphFlowError('GF_BACKEND_UNAVAILABLE', `backend "${name}" is not available here: ${probe.reason ?? 'unknown reason'}`, { pointer: '/backend' });
     }
+    const cannot = unsupportedPrecision(name, probe, precision);
+    if (cannot) throw new GraphFlowError('GF_BACKEND_UNAVAILABLE', cannot, { pointer: '/backend/precision' });
     return report(await backend.activate(activateOptions), logger, 'requested', [], backend);
   }
   const candidates = await Promise.all(registered.map((c) => build(c.id)));
@@ -49,6 +60,11 @@ export async function selectBackend(
     const probe = await backend.probe();
     if (!probe.available) {
       skipped.push(`${backend.name}: ${probe.reason ?? 'unavailable'}`);
+      continue;
+    }
+    const cannot = unsupportedPrecision(backend.name, probe, precision);
+    if (cannot) {
+      skipped.push(`${backend.name}: ${cannot}`);
       continue;
     }
     try {
@@ -66,6 +82,7 @@ function report(info: BackendInfo, logger: Logger, how: string, skipped: string[
   if (coverage && coverage.missing.length > 0) {
     logger.warn({ code: 'GF_BACKEND_KERNEL_MISSING', backend: info.name, missing: coverage.missing }, `backend ${info.name} lacks training kernels: ${coverage.missing.join(', ')} (see graphflow doctor)`);
   }
-  logger.info({ backend: info.name, tfBackend: info.tfBackend, version: info.version, threads: info.threads, how, skipped }, `backend ${info.name} (${info.tfBackend} ${info.version}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`);
+  const precision = info.precision ?? 'float32';
+  logger.info({ backend: info.name, tfBackend: info.tfBackend, version: info.version, threads: info.threads, precision, how, skipped }, `backend ${info.name} (${info.tfBackend} ${info.version}, ${info.threads} thread${info.threads === 1 ? '' : 's'}${precision === 'float32' ? '' : `, ${precision}`})`);
   return info;
 }
