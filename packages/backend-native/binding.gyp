@@ -14,6 +14,7 @@
         "native/ops/concat.cc",
         "native/ops/batch_norm.cc",
         "native/ops/batch_norm_training.cc",
+        "native/ops/prelu.cc",
         "native/ops/adam_update.cc",
         "native/ops/batch_mat_mul.cc",
         "native/ops/space_to_batch.cc",
@@ -23,7 +24,7 @@
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
-      "cflags_cc": ["-std=c++17", "-O3", "-ffp-contract=off", "-fopenmp", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags_cc": ["-std=c++17", "-O3", "-ffp-contract=off", "-fno-trapping-math", "-fopenmp", "-fexceptions", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "libraries": ["-ldnnl", "-fopenmp"]
     }
   ]

@@ -73,6 +73,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("concat", Napi::Function::New(env, Guarded<Concat>));
   exports.Set("split", Napi::Function::New(env, Guarded<Split>));
   exports.Set("batchNorm", Napi::Function::New(env, Guarded<BatchNorm>));
+  exports.Set("prelu", Napi::Function::New(env, Guarded<Prelu>));
+  exports.Set("preluGrad", Napi::Function::New(env, Guarded<PreluGrad>));
   exports.Set("batchNormTraining", Napi::Function::New(env, Guarded<BatchNormTraining>));
   exports.Set("batchNormTrainingGrad", Napi::Function::New(env, Guarded<BatchNormTrainingGrad>));
   exports.Set("batchMatMul", Napi::Function::New(env, Guarded<BatchMatMul>));

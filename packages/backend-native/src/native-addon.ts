@@ -31,6 +31,9 @@ export interface NativeAddon {
     heap: Uint8Array, geometry: Int32Array, dy: number, x: number, gamma: number, mean: number, variance: number,
     dx: number, dgamma: number, dbeta: number, epsilon: number,
   ): void;
+  /** geometry [N, H, W, C, alphaCount]; alpha of C values (per channel) or 1. */
+  prelu(heap: Uint8Array, geometry: Int32Array, x: number, alpha: number, y: number): void;
+  preluGrad(heap: Uint8Array, geometry: Int32Array, dy: number, x: number, alpha: number, dx: number, dalpha: number): void;
   /** geometry: [Ba, Bb, M, K, N, transposeA, transposeB]; a batch of 1 broadcasts. */
   batchMatMul(heap: Uint8Array, geometry: Int32Array, a: number, b: number, c: number, bias?: number, activation?: number, alpha?: number): void;
   /** geometry: [N, H, W, C, bh, bw, padTop, padLeft, Hb, Wb]; x [N, H, W, C] → y [bh·bw·N, Hb, Wb, C]. */

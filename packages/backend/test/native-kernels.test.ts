@@ -153,6 +153,20 @@ const NATIVE_CASES: Case[] = [
     },
   },
   {
+    name: 'prelu per channel (ENet) and with one shared slope, values at 0, with both gradients',
+    shapes: [[2, 6, 5, 4], [1, 1, 4], [3, 7]],
+    fn: (x, a, z) => {
+      const v = x!.mul(tf.tensor([1, 0, 1, 1]).reshape([1, 1, 1, 4])); // a channel of exact zeros
+      const w = tf.tensor(randomData(v.shape, 41), v.shape);
+      const alpha = a!.mul(0.3);
+      const op = (p: tf.Tensor, q: tf.Tensor) => tf.prelu(p, q);
+      return [
+        op(v, alpha), ...tf.grads((p: tf.Tensor, q: tf.Tensor) => op(p, q).mul(w).sum())([v, alpha]),
+        op(z!, tf.scalar(0.2)), ...tf.grads((p: tf.Tensor, q: tf.Tensor) => op(p, q).square().sum())([z!, tf.scalar(0.2)]),
+      ];
+    },
+  },
+  {
     // On cpu this is tf.moments + tf.batchNorm differentiated op by op; on native one fused kernel each way.
     name: 'fused training batch norm (batchNormTraining) and its gradients, rank 4 and rank 3, statistics included',
     shapes: [[4, 6, 5, 3], [3], [3], [2, 9, 8]],
@@ -184,7 +198,7 @@ describe('native kernels match cpu', { skip }, () => {
     const names = [
       'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput',
       'DepthwiseConv2dNativeBackpropFilter', 'FusedConv2D', 'FusedDepthwiseConv2D', 'MaxPoolGrad', 'Concat', 'SplitV', 'FusedBatchNorm', 'Identity', 'BatchMatMul', 'SpaceToBatchND', 'BatchToSpaceND', 'GraphFlowClipByValueGrad', '_FusedMatMul',
-      'GraphFlowBatchNormTraining', 'GraphFlowBatchNormTrainingGrad',
+      'GraphFlowBatchNormTraining', 'GraphFlowBatchNormTrainingGrad', 'Prelu', 'GraphFlowPreluGrad',
     ];
     for (const name of names) {
       const s = stats.get(name);

@@ -1,3 +1,4 @@
+import { COMPUTE_PRECISIONS, type ComputePrecision } from '@graphflow/core';
 import type { KernelTime } from './kernel-timer';
 
 /** One engine's measurements of the reference U-Net; written to the JSON report as is. */
@@ -41,5 +42,26 @@ function round(v: number): number {
 
 /** Display name of a tfjs backend's row: `tfjs-wasm`, `tfjs-cpu`, `tfjs-node`, `tfjs-node-gpu`. */
 export function tfjsEngineName(backend: string): string {
-  return backend.startsWith('tfjs-') ? backend : `tfjs-${backend}`;
+  const { name, precision } = parseBackendSpec(backend);
+  const base = name.startsWith('tfjs-') ? name : `tfjs-${name}`;
+  return precision === 'bfloat16' ? `${base}-bf16` : base;
+}
+
+/** A backend as the bench lists it: `native`, or `native:bfloat16` for that backend in another precision. */
+export function parseBackendSpec(spec: string): { name: string; precision?: ComputePrecision } {
+  const [name, precision] = spec.split(':');
+  if (precision === undefined) return { name: name! };
+  if (!(COMPUTE_PRECISIONS as readonly string[]).includes(precision)) throw new Error(`backend "${spec}": precision must be one of ${COMPUTE_PRECISIONS.join(', ')}`);
+  return { name: name!, precision: precision as ComputePrecision };
+}
+
+/** A backend that is not installed, or cannot run the precision asked for, is a skip, not a failure. */
+export function isSkip(note: string | undefined): boolean {
+  return /not available here|cannot compute in \w+ here/.test(note ?? '');
+}
+
+/** activateBackend's options for a spec. */
+export function activateOptions(spec: string, threads: number | undefined): { threads?: number; precision?: ComputePrecision } {
+  const { precision } = parseBackendSpec(spec);
+  return { ...(threads !== undefined ? { threads } : {}), ...(precision ? { precision } : {}) };
 }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { REFERENCE_UNET, forwardFlops, type UNetConfig } from './reference-unet';
 import { runTfjsEngine } from './run-tfjs-engine';
 import { runPytorchTwin } from './pytorch-twin';
-import { tfjsEngineName, type EngineResult } from './bench-result';
+import { isSkip, tfjsEngineName, type EngineResult } from './bench-result';
 import { formatTable } from './format-table';
 import { formatStudentsReport, runStudentEngine, runStudentsBench, type StudentEngineResult } from './students';
 
@@ -18,7 +18,8 @@ inference pass on each available tfjs backend, plus a PyTorch twin when a Python
   --size N          input size (default 128)        --base N     base channels (default 16)
   --batch N         batch size (default 4)          --threads N  threads for wasm and PyTorch (default: all cores)
   --iterations N    timed iterations (default 10)   --warmup N   untimed warm-up iterations (default 2)
-  --backends LIST   comma list of tfjs backends (default: every available one except cpu)
+  --backends LIST   comma list of tfjs backends, NAME or NAME:bfloat16 (default: every available one except cpu,
+                    and native:bfloat16 where the CPU has bf16 units)
   --cpu             also run the pure-JS cpu backend, 1 iteration, no warm-up (≈35 s/step at the reference size)
   --no-torch        skip the PyTorch twin
   --out FILE        JSON report path (default bench-results/unet-latest.json)
@@ -29,7 +30,7 @@ Students mode: npm run bench -- --students [--size 256] [--batch 1] [--backends 
   built by its @graphflow/backbones component at its defaults, on each tfjs backend, one child process per model
   and backend: inference at size×size (default 256, batch default 1), one training step (forward, softmax CE,
   backward, Adam) at 128×128 batch 4 with its top-12 kernel profile, and params/FLOPs from model.summary(size, size).
-  --backends default native,wasm; --out default bench-results/students-latest.json.
+  --backends default native,native:bfloat16,wasm; --out default bench-results/students-latest.json.
   --student KEY     internal (with --engine): the model to run in this process`;
 
 function main(): void {
@@ -67,7 +68,7 @@ function main(): void {
         });
       return;
     }
-    const backends = (values.backends ?? 'native,wasm').split(',').map((x) => x.trim()).filter(Boolean);
+    const backends = (values.backends ?? 'native,native:bfloat16,wasm').split(',').map((x) => x.trim()).filter(Boolean);
     const out = values.out ?? path.join(__dirname, '..', '..', '..', '..', 'bench-results', 'students-latest.json');
     const report = runStudentsBench({ script: __filename, backends, size, batch, warmup, iterations, threads, out });
     console.log(formatStudentsReport(report));
@@ -90,7 +91,7 @@ function main(): void {
     return;
   }
 
-  const requested = values.backends ? values.backends.split(',').map((s) => s.trim()) : ['tfjs-node-gpu', 'tfjs-node', 'native', 'wasm'];
+  const requested = values.backends ? values.backends.split(',').map((s) => s.trim()) : ['tfjs-node-gpu', 'tfjs-node', 'native', 'native:bfloat16', 'wasm'];
   if (values.cpu && !requested.includes('cpu')) requested.push('cpu');
   const results: EngineResult[] = [];
   const loadAtStart = os.loadavg()[0]!;
@@ -108,7 +109,7 @@ function main(): void {
       parsed = { engine: tfjsEngineName(backend), version: '-', threads, status: 'failed', note: (r.stderr || 'no output').trim().split('\n').slice(-2).join(' ') };
     }
     // An optional backend that is not installed is a skip, not a failure.
-    if (parsed.status === 'failed' && /not available here/.test(parsed.note ?? '')) parsed.status = 'skipped';
+    if (parsed.status === 'failed' && isSkip(parsed.note)) parsed.status = 'skipped';
     results.push(parsed);
   }
   if (!values.cpu && !requested.includes('cpu')) {

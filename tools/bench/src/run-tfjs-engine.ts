@@ -3,7 +3,7 @@ import { activateBackend } from '@graphflow/backend';
 import { buildReferenceUNet, forwardFlops, type UNetConfig } from './reference-unet';
 import { KernelTimer } from './kernel-timer';
 import { median, peakRssMiB } from './stats';
-import { phase, tfjsEngineName, type EngineResult } from './bench-result';
+import { activateOptions, parseBackendSpec, phase, tfjsEngineName, type EngineResult } from './bench-result';
 
 export interface EngineRunOptions {
   backend: string;
@@ -18,7 +18,7 @@ export interface EngineRunOptions {
  * the one-time wasm start are per backend). Train step = forward, softmax cross-entropy, backward, Adam.
  */
 export async function runTfjsEngine(o: EngineRunOptions): Promise<EngineResult> {
-  const info = await activateBackend(o.backend, o.threads !== undefined ? { threads: o.threads } : {});
+  const info = await activateBackend(parseBackendSpec(o.backend).name, activateOptions(o.backend, o.threads));
   const timer = new KernelTimer(info.tfBackend);
   timer.install();
   const c = o.config;
@@ -56,7 +56,7 @@ export async function runTfjsEngine(o: EngineRunOptions): Promise<EngineResult> 
   const inferSamples = time(inferStep, o.iterations);
   const fwd = forwardFlops(c);
   const result: EngineResult = {
-    engine: tfjsEngineName(info.name),
+    engine: tfjsEngineName(o.backend),
     version: info.version,
     threads: info.threads,
     status: 'ok',

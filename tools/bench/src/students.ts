@@ -8,7 +8,7 @@ import { Registry, type ComponentContext, type ModelSummary, type SegmentationMo
 import backbonesPlugin from '@graphflow/backbones';
 import { KernelTimer, type KernelTime } from './kernel-timer';
 import { median, peakRssMiB } from './stats';
-import { tfjsEngineName } from './bench-result';
+import { activateOptions, isSkip, parseBackendSpec, tfjsEngineName } from './bench-result';
 
 /** One network the `--students` mode measures: a `backbone/*` component of @graphflow/backbones and its options. */
 export interface BenchModel {
@@ -153,7 +153,7 @@ function phaseOf(samples: number[], size: number, batch: number): TimedPhase {
  */
 export async function runStudentEngine(o: StudentRunOptions): Promise<StudentEngineResult> {
   const spec = benchModel(o.student);
-  const info = await activateBackend(o.backend, o.threads !== undefined ? { threads: o.threads } : {});
+  const info = await activateBackend(parseBackendSpec(o.backend).name, activateOptions(o.backend, o.threads));
   const timer = new KernelTimer(info.tfBackend);
   timer.install();
   const { model, options } = await buildBenchModel(spec);
@@ -194,7 +194,7 @@ export async function runStudentEngine(o: StudentRunOptions): Promise<StudentEng
     return {
       model: spec.key,
       component: spec.component,
-      engine: tfjsEngineName(info.name),
+      engine: tfjsEngineName(o.backend),
       version: info.version,
       threads: info.threads,
       status: 'ok',
@@ -269,7 +269,7 @@ function runChild(o: StudentsBenchOptions, backend: string, m: BenchModel): Stud
     parsed = { model: m.key, component: m.component, engine: tfjsEngineName(backend), version: '-', threads: o.threads, status: 'failed', note: why };
   }
   // An optional backend that is not installed is a skip, not a failure.
-  if (parsed.status === 'failed' && /not available here/.test(parsed.note ?? '')) parsed.status = 'skipped';
+  if (parsed.status === 'failed' && isSkip(parsed.note)) parsed.status = 'skipped';
   return parsed;
 }
 

@@ -11,6 +11,8 @@ Napi::Value Concat(const Napi::CallbackInfo& info);
 Napi::Value Split(const Napi::CallbackInfo& info);
 Napi::Value BatchNorm(const Napi::CallbackInfo& info);
 Napi::Value BatchNormTraining(const Napi::CallbackInfo& info);
+Napi::Value Prelu(const Napi::CallbackInfo& info);
+Napi::Value PreluGrad(const Napi::CallbackInfo& info);
 Napi::Value BatchNormTrainingGrad(const Napi::CallbackInfo& info);
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info);
 Napi::Value BatchMatMul(const Napi::CallbackInfo& info);

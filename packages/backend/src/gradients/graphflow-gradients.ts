@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { makeBatchNormGradient } from './batch-norm-gradient';
 import { registerDilatedConvGradients } from './dilated-conv-gradients';
 import { makeClipByValueGradient } from './clip-by-value-gradient';
+import { makePreluGradient } from './prelu-gradient';
 import { tileGradient } from './tile-gradient';
 import { patchFusedDilatedConvs } from './unfused-dilated-conv';
 
@@ -9,7 +10,7 @@ let installed = false;
 
 /**
  * Installs GraphFlow's gradient overrides on every backend (idempotent): dilated convolutions (missing in
- * tfjs; also for tf.layers' fused convolutions), the leaner batch-norm gradient and a one-sum Tile gradient. Backend activation calls this; models and losses need not.
+ * tfjs; also for tf.layers' fused convolutions), the leaner batch-norm gradient, a one-sum Tile gradient, and ClipByValue's and Prelu's gradients through fused kernels where the backend has them. Backend activation calls this; models and losses need not.
  */
 export function registerGraphFlowGradients(): void {
   registerDilatedConvGradients();
@@ -23,6 +24,7 @@ export function registerGraphFlowGradients(): void {
     tf.registerGradient(config);
     tf.registerGradient(tileGradient);
     tf.registerGradient(makeClipByValueGradient(tf.getGradient(tf.ClipByValue)!));
+    tf.registerGradient(makePreluGradient(tf.getGradient(tf.Prelu)!));
   } finally {
     console.warn = warn;
   }

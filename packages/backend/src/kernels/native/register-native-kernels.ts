@@ -12,6 +12,7 @@ import { fusedBatchNormNative } from './fused-batch-norm';
 import { fusedConv2dNative, fusedDepthwiseConv2dNative } from './fused-conv2d';
 import { identityNative } from './identity';
 import { maxPoolGradNative } from './max-pool-grad';
+import { preluGradNative, preluNative } from './prelu';
 import { batchToSpaceNative, spaceToBatchNative } from './space-to-batch';
 import { splitVNative } from './split-v';
 import { NATIVE_TF_BACKEND } from './native-kernel';
@@ -39,6 +40,8 @@ const NATIVE_KERNELS: readonly ((addon: NativeAddon) => tf.KernelConfig)[] = [
   spaceToBatchNative,
   batchToSpaceNative,
   clipByValueGradNative,
+  preluNative,
+  preluGradNative,
 ];
 
 let registered: string[] | undefined;
