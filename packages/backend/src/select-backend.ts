@@ -30,7 +30,7 @@ function normalise(choice: string): string {
 /**
  * Activates a compute backend and returns what is in use; logs the choice, version and thread count.
  *
- * `auto` tries candidates by priority (tfjs-node-gpu → tfjs-node → wasm → cpu) and never fails because an
+ * `auto` tries candidates by priority (tfjs-node-gpu → tfjs-node → native → wasm → cpu) and never fails because an
  * optional one is missing: a backend that is unavailable or fails to start is logged and skipped. An
  * explicit choice that is unknown or unavailable throws GF_BACKEND_UNAVAILABLE naming what to install.
  * Training kernels missing on the chosen backend are logged as a warning and listed in
