@@ -51,6 +51,15 @@ float* heapFloats(const Napi::CallbackInfo& info, int64_t offset, size_t count, 
   return reinterpret_cast<float*>(heapBytes(info, offset, count * sizeof(float), op));
 }
 
+Napi::Int32Array geometryArg(const Napi::CallbackInfo& info, size_t i, size_t count, const char* op) {
+  if (i >= info.Length() || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_int32_array) {
+    throw Napi::TypeError::New(info.Env(), std::string(op) + ": geometry must be an Int32Array");
+  }
+  auto g = info[i].As<Napi::Int32Array>();
+  if (g.ElementLength() != count) throw Napi::TypeError::New(info.Env(), std::string(op) + ": geometry must hold " + std::to_string(count) + " values");
+  return g;
+}
+
 Napi::Uint32Array uint32Arg(const Napi::CallbackInfo& info, size_t i, const char* op) {
   if (i >= info.Length() || !info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array) {
     throw Napi::TypeError::New(info.Env(), std::string(op) + ": argument " + std::to_string(i) + " must be a Uint32Array");

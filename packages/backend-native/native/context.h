@@ -30,6 +30,9 @@ int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* op);
 float* heapFloats(const Napi::CallbackInfo& info, int64_t offset, size_t count, const char* op);
 uint8_t* heapBytes(const Napi::CallbackInfo& info, int64_t offset, size_t bytes, const char* op);
 
+// Argument i as an Int32Array of exactly `count` values: an op's geometry (shape, strides, pads …).
+Napi::Int32Array geometryArg(const Napi::CallbackInfo& info, size_t i, size_t count, const char* op);
+
 // Argument i as a Uint32Array (byte offsets and sizes; the wasm heap is at most 4 GiB).
 Napi::Uint32Array uint32Arg(const Napi::CallbackInfo& info, size_t i, const char* op);
 

@@ -27,9 +27,7 @@ dnnl::memory::desc operand(int64_t batch, int64_t rows, int64_t cols, bool trans
 //             activation, alpha])  — activation codes as conv2d's (appendActivation)
 Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
   const char* op = "batchMatMul";
-  if (info.Length() < 2 || !info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "batchMatMul: geometry must be an Int32Array");
-  auto g = info[1].As<Napi::Int32Array>();
-  if (g.ElementLength() != 7) throw Napi::TypeError::New(info.Env(), "batchMatMul: geometry must hold 7 values");
+  auto g = geometryArg(info, 1, 7, op);
   const int64_t Ba = g[0], Bb = g[1], M = g[2], K = g[3], N = g[4];
   const bool tA = g[5] != 0, tB = g[6] != 0;
   if (Ba <= 0 || Bb <= 0 || M <= 0 || K <= 0 || N <= 0 || (Ba != Bb && Ba != 1 && Bb != 1)) {

@@ -33,9 +33,7 @@ const dnnl::normalization_flags kFlags = dnnl::normalization_flags::use_scale | 
 struct Shape {
   int64_t N, H, W, C;
   static Shape read(const Napi::CallbackInfo& info, size_t i, const char* op) {
-    if (info.Length() <= i || !info[i].IsTypedArray()) throw Napi::TypeError::New(info.Env(), std::string(op) + ": geometry must be an Int32Array");
-    auto g = info[i].As<Napi::Int32Array>();
-    if (g.ElementLength() != 4) throw Napi::TypeError::New(info.Env(), std::string(op) + ": geometry must hold 4 values");
+    auto g = geometryArg(info, i, 4, op);
     Shape s{g[0], g[1], g[2], g[3]};
     if (s.N <= 0 || s.H <= 0 || s.W <= 0 || s.C <= 0) throw Napi::RangeError::New(info.Env(), std::string(op) + ": bad shape");
     return s;

@@ -7,13 +7,7 @@ using tag = dnnl::memory::format_tag;
 using dt = dnnl::memory::data_type;
 
 ConvGeometry ConvGeometry::read(const Napi::CallbackInfo& info, size_t i, const char* op) {
-  if (i >= info.Length() || !info[i].IsTypedArray()) {
-    throw Napi::TypeError::New(info.Env(), std::string(op) + ": geometry must be an Int32Array");
-  }
-  auto a = info[i].As<Napi::Int32Array>();
-  if (a.ElementLength() != kFields) {
-    throw Napi::TypeError::New(info.Env(), std::string(op) + ": geometry must hold " + std::to_string(kFields) + " values");
-  }
+  auto a = geometryArg(info, i, kFields, op);
   ConvGeometry g{a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17]};
   bool sane = g.N > 0 && g.H > 0 && g.W > 0 && g.C > 0 && g.K > 0 && g.kh > 0 && g.kw > 0 && g.sh > 0 && g.sw > 0 && g.dh > 0 &&
               g.dw > 0 && g.Ho > 0 && g.Wo > 0 && g.groups > 0 && g.C % g.groups == 0 && g.K % g.groups == 0;

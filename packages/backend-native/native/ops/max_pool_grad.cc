@@ -13,9 +13,7 @@ namespace gfn {
 // maxPoolGrad(heap, geometry Int32Array[N, H, W, C, Ho, Wo, kh, kw, sh, sw, padTop, padLeft], dyOffset, xOffset, dxOffset)
 Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
   const char* op = "maxPoolGrad";
-  if (info.Length() < 2 || !info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), "maxPoolGrad: geometry must be an Int32Array");
-  auto g = info[1].As<Napi::Int32Array>();
-  if (g.ElementLength() != 12) throw Napi::TypeError::New(info.Env(), "maxPoolGrad: geometry must hold 12 values");
+  auto g = geometryArg(info, 1, 12, op);
   const int64_t N = g[0], H = g[1], W = g[2], C = g[3], Ho = g[4], Wo = g[5], kh = g[6], kw = g[7], sh = g[8], sw = g[9], pt = g[10], pl = g[11];
   if (N <= 0 || H <= 0 || W <= 0 || C <= 0 || Ho <= 0 || Wo <= 0 || kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0) {
     throw Napi::RangeError::New(info.Env(), "maxPoolGrad: invalid pooling geometry");

@@ -14,9 +14,7 @@ struct Geometry {
 };
 
 Geometry read(const Napi::CallbackInfo& info, const char* op) {
-  if (info.Length() < 2 || !info[1].IsTypedArray()) throw Napi::TypeError::New(info.Env(), std::string(op) + ": geometry must be an Int32Array");
-  auto g = info[1].As<Napi::Int32Array>();
-  if (g.ElementLength() != 10) throw Napi::TypeError::New(info.Env(), std::string(op) + ": geometry must hold 10 values");
+  auto g = geometryArg(info, 1, 10, op);
   Geometry r{g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7], g[8], g[9]};
   if (r.N <= 0 || r.H <= 0 || r.W <= 0 || r.C <= 0 || r.bh <= 0 || r.bw <= 0 || r.top < 0 || r.left < 0 || r.Hb <= 0 || r.Wb <= 0) {
     throw Napi::RangeError::New(info.Env(), std::string(op) + ": invalid geometry");

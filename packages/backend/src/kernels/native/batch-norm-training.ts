@@ -2,14 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAINING_GRAD_KERNEL, BATCH_NORM_TRAINING_KERNEL, type BatchNormTrainingAttrs } from '@graphflow/core';
 import type { NativeAddon } from '@graphflow/backend-native';
 import type { KernelArgs } from '../composite-kernel';
-import { float32Inputs, heapOffset, nativeKernel, withOutputs, type NativeResult } from './native-kernel';
+import { channelsLastGeometry, float32Inputs, heapOffset, nativeKernel, withOutputs, type NativeResult } from './native-kernel';
 
-/** [N, H, W, C] for oneDNN: a rank-4 tensor as it is, any other [..., C] as rows × C. */
 function geometry(shape: number[]): Int32Array | undefined {
-  const C = shape[shape.length - 1] ?? 0;
-  if (shape.length === 4) return Int32Array.from(shape);
-  const rows = tf.util.sizeFromShape(shape) / C;
-  return rows > 0x7fffffff ? undefined : Int32Array.from([1, rows, 1, C]);
+  const g = channelsLastGeometry(shape);
+  return g && Int32Array.from(g);
 }
 
 function channelsMatch(C: number, ...ts: (tf.TensorInfo | undefined)[]): boolean {

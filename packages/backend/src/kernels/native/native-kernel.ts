@@ -129,6 +129,18 @@ export function withOutputs(
   return outs;
 }
 
+/**
+ * A channels-last tensor [..., C] as oneDNN's [N, H, W, C]: rank 4 as it is, any other rank as rows × C; undefined
+ * when the row count does not fit an int32.
+ */
+export function channelsLastGeometry(shape: number[]): [number, number, number, number] | undefined {
+  if (shape.length === 4) return shape as [number, number, number, number];
+  const C = shape[shape.length - 1] ?? 0;
+  if (shape.length === 0 || C === 0) return undefined;
+  const rows = tf.util.sizeFromShape(shape) / C;
+  return rows > 0x7fffffff ? undefined : [1, rows, 1, C];
+}
+
 /** All inputs float32, non-empty: the only case the native kernels take. */
 export function float32Inputs(...tensors: (tf.TensorInfo | undefined)[]): string | undefined {
   for (const t of tensors) {

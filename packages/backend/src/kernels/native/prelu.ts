@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { NativeAddon } from '@graphflow/backend-native';
 import { PRELU_GRAD_KERNEL } from '../../gradients/prelu-gradient';
 import type { KernelArgs } from '../composite-kernel';
-import { float32Inputs, heapOffset, nativeKernel, withOutput, withOutputs, type NativeResult } from './native-kernel';
+import { channelsLastGeometry, float32Inputs, heapOffset, nativeKernel, withOutput, withOutputs, type NativeResult } from './native-kernel';
 
 /**
  * [N, H, W, C, alphaCount] for oneDNN, or why not: alpha must be one value per channel (last axis) or one value
@@ -14,9 +14,8 @@ function geometry(x: tf.TensorInfo, alpha: tf.TensorInfo): Int32Array | string {
   const perChannel = A === C && (alpha.shape[alpha.shape.length - 1] ?? 1) === C;
   if (A !== 1 && !perChannel) return `alpha of shape [${alpha.shape.join(', ')}] is not per channel`;
   if (alpha.shape.length > x.shape.length) return 'alpha has more dimensions than x';
-  if (x.shape.length === 4) return Int32Array.from([...x.shape, A]);
-  const rows = tf.util.sizeFromShape(x.shape) / Math.max(C, 1);
-  return x.shape.length === 0 || rows > 0x7fffffff ? 'unsupported rank' : Int32Array.from([1, rows, 1, C, A]);
+  const g = channelsLastGeometry(x.shape);
+  return g ? Int32Array.from([...g, A]) : 'unsupported rank';
 }
 
 /** {x, alpha} → x > 0 ? x : alpha·x. */
