@@ -165,6 +165,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .option('--metrics <list>', 'metrics to tabulate', 'dice,iou,hd95')
     .option('--seeds <list>', 'repeat each variant once per initial-weight seed, e.g. 1,2,3 (sets initSeed of the --seed-entry model), and tabulate mean ± sd; runs go to variants/<variant>/seed-<s>')
     .option('--seed-entry <ref>', "the model whose initSeed --seeds varies (default: the stage's options.student, else options.model)")
+    .option('--base <run-dir>', 'reuse the stages before --stage from this finished run of the same manifest instead of training them again (e.g. one teacher shared by several ablations)')
+    .option('--baseline <variant>', 'compare every variant with this one per test image (same seed, same image; bootstrap interval, gap closed towards the teacher); default: a variant named none or alone')
     .addOption(setOption())
     .addOption(pluginOption())
     .addOption(allowPluginsOption())

@@ -68,6 +68,20 @@ test('ablate trains earlier stages once and tabulates each variant of the stage'
   assert.equal(pairs.status, 0, pairs.stderr);
   assert.match(pairs.stdout, /\| \|L\|=3 \| 0\.8300 \|/);
 
+  // --base reuses the finished base run: the teacher does not train again.
+  const trainedBefore = await fs.readFile(path.join(work, 'teach-count.txt'), 'utf8');
+  const reused = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--allow-plugins', '--stage', 'distill', '--preset', 'losses', '--metrics', 'dice', '--log-level', 'silent', '--base', path.join(out, 'base'), '--out', path.join(work, 'reused')], { cwd: work, encoding: 'utf8' });
+  assert.equal(reused.status, 0, reused.stderr);
+  assert.match(reused.stdout, /\| all \| 0\.8000 \|/);
+  assert.equal(await fs.readFile(path.join(work, 'teach-count.txt'), 'utf8'), trainedBefore, 'the teacher was reused from --base, not trained again');
+  await fs.mkdir(path.join(work, 'not-a-run'));
+  const notRun = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--allow-plugins', '--stage', 'distill', '--base', path.join(work, 'not-a-run'), '--log-level', 'silent'], { cwd: work, encoding: 'utf8' });
+  assert.equal(notRun.status, 2);
+  assert.match(notRun.stderr, /GF_RESUME_INVALID[\s\S]*not a finished run folder/);
+  const unknown = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--allow-plugins', '--stage', 'distill', '--preset', 'losses', '--baseline', 'nope', '--log-level', 'silent'], { cwd: work, encoding: 'utf8' });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /--baseline "nope" is not one of the variants \(none, \+kd, \+graph-flow, all\)/);
+
   const bad = spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--allow-plugins', '--stage', 'distil'], { cwd: work, encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /no stage named "distil".*did you mean "distill"/);

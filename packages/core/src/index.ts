@@ -5,6 +5,7 @@ export * from './errors/graphflow-error';
 export * from './plugin/types';
 export * from './plugin/tokens';
 export * from './util/rng';
+export * from './util/paired-bootstrap';
 export * from './util/seeded-math-random';
 export * from './run/atomic-write';
 export * from './run/weight-integrity';

@@ -10,6 +10,9 @@ import { fspComponent } from './distillation/fsp';
 import { factorTransferComponent } from './distillation/factor-transfer';
 import { ifvdComponent } from './distillation/ifvd';
 import { cocoComponent } from './distillation/coco';
+import { vidComponent } from './distillation/vid';
+import { emkdComponent } from './distillation/emkd';
+import { distComponent } from './distillation/dist';
 import { graphFlowComponent } from './graph-flow/graph-flow-loss';
 import { adversarialComponent } from './adversarial/adversarial-loss';
 import { paraphraserComponent } from './modules/paraphraser';
@@ -29,6 +32,9 @@ export const LOSS_COMPONENTS = [
   skdPairComponent,
   ifvdComponent,
   cocoComponent,
+  vidComponent,
+  emkdComponent,
+  distComponent,
   paraphraserComponent,
 ] as const;
 
@@ -55,6 +61,9 @@ export { FactorTransferLoss } from './distillation/factor-transfer';
 export { SkdPairLoss, pairwiseAffinity } from './distillation/skd-pair';
 export { IfvdLoss, intraClassVariation } from './distillation/ifvd';
 export { CocoLoss, crossLayerCorrelations } from './distillation/coco';
+export { VidLoss, vidNegativeLogLikelihood } from './distillation/vid';
+export { EmkdLoss, importanceMapDistillation, regionContrast } from './distillation/emkd';
+export { DistLoss, distLoss, weightedPearson } from './distillation/dist';
 export { Paraphraser, type ParaphraserOptions } from './modules/paraphraser';
 export { Translator } from './modules/translator';
 export { adaptiveAvgPool } from './util/pooling';

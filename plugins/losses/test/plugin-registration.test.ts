@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import { Registry } from '@graphflow/core';
 import plugin, { LOSS_COMPONENTS } from '../src/index';
 
-const EXPECTED = ['loss/ce', 'loss/dice', 'loss/dice-ce', 'loss/kd', 'loss/graph-flow', 'loss/adversarial', 'loss/at', 'loss/fsp', 'loss/ft', 'loss/skd-pixel', 'loss/skd-pair', 'loss/ifvd', 'loss/coco', 'module/paraphraser'];
+const EXPECTED = ['loss/ce', 'loss/dice', 'loss/dice-ce', 'loss/kd', 'loss/graph-flow', 'loss/adversarial', 'loss/at', 'loss/fsp', 'loss/ft', 'loss/skd-pixel', 'loss/skd-pair', 'loss/ifvd', 'loss/coco', 'loss/vid', 'loss/emkd', 'loss/dist', 'module/paraphraser'];
 
 describe('@graphflow/losses plugin', () => {
   test('registers every component through the core Registry (schemas compile under ajv strict mode)', async () => {

@@ -18,6 +18,7 @@ import { fileVariants, presetVariants, variantOverrides, type Preset, type Varia
 import { trainedModelOption } from './trained-model';
 import { seedEntry, seedOverride } from './seeds';
 import { summarize } from './seed-stats';
+import { pairedRows, renderPairedMarkdown, type PairedRow } from './paired-rows';
 
 export interface AblationRequest extends PluginSetup {
   manifest: string;
@@ -38,6 +39,13 @@ export interface AblationRequest extends PluginSetup {
   seeds?: number[];
   /** `models.<name>` whose initSeed varies (default: the stage's `options.student`, else `options.model`). */
   seedEntry?: string;
+  /**
+   * A finished run of the same manifest whose stages before the ablated one are reused instead of training a new
+   * base: several ablations (one per student, say) then share one teacher.
+   */
+  base?: string;
+  /** Variant every other one is compared with per image (default: one named "none" or "alone", when there is one). */
+  baseline?: string;
 }
 
 /** One finished (or failed) pipeline run of a variant. */
@@ -67,6 +75,8 @@ export interface AblationResult {
   seeds?: number[];
   seedEntry?: string;
   rows: AblationRow[];
+  /** Per-image paired comparison with the baseline variant, on the first metric. */
+  paired?: { baseline: string; rows: PairedRow[] };
 }
 
 /** Flatten `{ dice: 0.8, perClass: { liver: 0.9 } }` into `{ dice: 0.8, 'perClass.liver': 0.9 }`. */
@@ -134,6 +144,27 @@ function seedRow(variant: string, runDir: string, runs: SeedRun[], planned: numb
 }
 
 /**
+ * A base given by the user must have finished every stage the variants reuse: its report says so. (Each reused stage's
+ * restore() then checks its own checkpoints.)
+ */
+async function checkBaseRun(dir: string, stages: readonly string[]): Promise<void> {
+  const file = path.join(dir, 'report.json');
+  const text = await fs.readFile(file, 'utf8').catch(() => undefined);
+  if (text === undefined) throw new GraphFlowError('GF_RESUME_INVALID', `--base ${dir} is not a finished run folder: it has no report.json`, { file });
+  let report: RunReport;
+  try {
+    report = JSON.parse(text) as RunReport;
+  } catch (e) {
+    throw new GraphFlowError('GF_RESUME_INVALID', `--base: ${file} is not valid JSON (${(e as Error).message})`, { file });
+  }
+  const statuses = new Map((Array.isArray(report.stages) ? report.stages : []).map((s) => [s.name, s.status]));
+  const missing = stages.filter((name) => !['done', 'reused', 'restored'].includes(statuses.get(name) ?? ''));
+  if (missing.length > 0) {
+    throw new GraphFlowError('GF_RESUME_INVALID', `--base ${dir} has not finished stage(s) ${missing.join(', ')}, which the variants reuse`, { file });
+  }
+}
+
+/**
  * Run variants of one stage: earlier stages run once (the base run), every variant reuses them and runs the
  * ablated stage and the ones after it. Writes ablation.json, ablation.md and ablation.png in one folder.
  */
@@ -158,6 +189,9 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
   } else {
     variants = presetVariants(request.preset ?? 'losses', stage, (id) => registry.get(id) !== undefined);
   }
+  if (request.baseline !== undefined && !variants.some((v) => v.name === request.baseline)) {
+    throw new GraphFlowError('GF_MANIFEST_REF', `--baseline "${request.baseline}" is not one of the variants (${variants.map((v) => v.name).join(', ')})`);
+  }
   // Every variant (and seed) must validate before anything trains.
   for (const v of variants) {
     if (!entry) await preparePipeline(request.manifest, [...request.overrides, ...variantOverrides(v)], request);
@@ -171,9 +205,16 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
     ...(request.smoke ? { smoke: true } : {}),
   };
   const later = manifest.stages.slice(index).map((s) => ({ path: `stages.${s.name}.enabled`, value: false, source: `stages.${s.name}.enabled=false` }));
-  const baseDir = folder.path('base');
-  await runPipeline({ ...common, overrides: [...request.overrides, ...later], outDir: baseDir });
-  const reuse = { runDir: baseDir, stages: manifest.stages.slice(0, index).map((s) => s.name) };
+  const earlier = manifest.stages.slice(0, index).map((s) => s.name);
+  let baseDir: string;
+  if (request.base !== undefined) {
+    baseDir = path.resolve(request.base);
+    await checkBaseRun(baseDir, earlier);
+  } else {
+    baseDir = folder.path('base');
+    await runPipeline({ ...common, overrides: [...request.overrides, ...later], outDir: baseDir });
+  }
+  const reuse = { runDir: baseDir, stages: earlier };
   const runOne = async (overrides: Override[], outDir: string): Promise<VariantRun> => {
     try {
       const { report } = await runPipeline({ ...common, overrides, outDir, reuse });
@@ -200,8 +241,20 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
     if (request.signal?.aborted) break;
   }
   const result: AblationResult = { dir: folder.root, base: baseDir, stage: stage.name, ...(entry ? { seeds: request.seeds!, seedEntry: entry } : {}), rows };
+  const baseline = request.baseline ?? rows.find((r) => r.variant === 'none' || r.variant === 'alone')?.variant;
+  if (baseline !== undefined && trained !== undefined) {
+    const teacherRef = typeof stage.options['teacher'] === 'string' ? (stage.options['teacher'] as string) : undefined;
+    try {
+      result.paired = { baseline, rows: await pairedRows(result, baseline, request.metrics[0]!, trained, teacherRef) };
+    } catch (e) {
+      // Without per-image results (no evaluation stage after the ablated one) there is nothing to pair; that is only
+      // an error when the user asked for the comparison.
+      if (request.baseline !== undefined || !(e instanceof GraphFlowError && e.code === 'GF_RESUME_INVALID')) throw e;
+    }
+  }
   await writeJsonAtomic(folder.path('ablation.json'), result);
-  await writeFileAtomic(folder.path('ablation.md'), renderAblationMarkdown(result, request.metrics));
+  const paired = result.paired ? `\n${renderPairedMarkdown(result.paired.rows, result.paired.baseline)}` : '';
+  await writeFileAtomic(folder.path('ablation.md'), renderAblationMarkdown(result, request.metrics) + paired);
   const title = entry ? `Ablation of ${stage.name} (mean ± sd over ${request.seeds!.length} seeds)` : `Ablation of ${stage.name}`;
   const png = await barChartPng(title, request.metrics.map((m) => ({ metric: m, values: rows.map((r) => ({ label: r.variant, value: r.metrics[m] ?? NaN, ...(r.sd?.[m] !== undefined ? { error: r.sd[m] } : {}) })) })));
   await writeFileAtomic(folder.path('ablation.png'), png);

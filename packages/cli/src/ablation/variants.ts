@@ -12,7 +12,7 @@ export type Preset = 'losses' | 'pairs' | 'baselines';
 const SUPERVISED = new Set(['loss/ce', 'loss/dice', 'loss/dice-ce']);
 
 /** The paper's KD baselines, swapped in for graph-flow by the `baselines` preset (options at their defaults). */
-export const BASELINES = ['loss/kd', 'loss/at', 'loss/fsp', 'loss/ft', 'loss/skd-pixel', 'loss/skd-pair', 'loss/ifvd', 'loss/coco'];
+export const BASELINES = ['loss/kd', 'loss/at', 'loss/fsp', 'loss/ft', 'loss/skd-pixel', 'loss/skd-pair', 'loss/ifvd', 'loss/coco', 'loss/vid', 'loss/emkd', 'loss/dist'];
 
 interface LossEntry {
   type: string;

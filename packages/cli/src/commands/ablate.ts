@@ -3,6 +3,7 @@ import type { CliIo } from '../io';
 import { cliPluginSetup } from '../plugin-setup';
 import { reportError } from '../errors';
 import { renderAblationMarkdown, runAblation } from '../ablation/run-ablation';
+import { renderPairedMarkdown } from '../ablation/paired-rows';
 import type { Preset } from '../ablation/variants';
 import { parseSeeds } from '../ablation/seeds';
 
@@ -13,6 +14,8 @@ export interface AblateOptions {
   metrics: string;
   seeds?: string;
   seedEntry?: string;
+  base?: string;
+  baseline?: string;
   set?: string[];
   plugin?: string[];
   allowPlugins?: boolean;
@@ -42,6 +45,8 @@ export async function ablateCommand(manifest: string, options: AblateOptions, io
       metrics,
       ...(seeds ? { seeds } : {}),
       ...(options.seedEntry !== undefined ? { seedEntry: options.seedEntry } : {}),
+      ...(options.base !== undefined ? { base: options.base } : {}),
+      ...(options.baseline !== undefined ? { baseline: options.baseline } : {}),
       overrides: (options.set ?? []).map(parseOverride),
       ...(options.out ? { out: options.out } : {}),
       ...(options.smoke ? { smoke: true } : {}),
@@ -50,7 +55,7 @@ export async function ablateCommand(manifest: string, options: AblateOptions, io
       ...(options.logFormat ? { logFormat: options.logFormat } : {}),
       signal: controller.signal,
     });
-    io.out(`${renderAblationMarkdown(result, metrics)}\nablation written to ${result.dir} (ablation.md, ablation.json, ablation.png)\n`);
+    io.out(`${renderAblationMarkdown(result, metrics)}${result.paired ? `\n${renderPairedMarkdown(result.paired.rows, result.paired.baseline)}` : ''}\nablation written to ${result.dir} (ablation.md, ablation.json, ablation.png)\n`);
     return result.rows.every((r) => r.status === 'done') ? 0 : 1;
   } catch (e) {
     return reportError(e, io);

@@ -52,7 +52,7 @@ export class ConvLayer {
 
 let counter = 0;
 /** tfjs variable names are global; a suffix keeps two instances of the same module from colliding. */
-function uniqueSuffix(): number {
+export function uniqueSuffix(): number {
   counter += 1;
   return counter;
 }

@@ -1,4 +1,4 @@
-import { Rng } from '@graphflow/core';
+import { bootstrapMeanInterval } from '@graphflow/core';
 import type { CaseResult } from './evaluate-model';
 
 export interface PairedComparison {
@@ -12,8 +12,6 @@ export interface PairedComparison {
   /** 95% percentile-bootstrap interval of that mean (NaN with fewer than 2 pairs). */
   ci: [low: number, high: number];
 }
-
-const RESAMPLES = 2000;
 
 /**
  * Paired per-case comparison of two models evaluated on the same cases: a single test-split mean hides whether a
@@ -33,17 +31,6 @@ export function pairedComparison(baseline: readonly CaseResult[], candidate: rea
   const better = (d: number) => (higherIsBetter ? d > 0 : d < 0);
   const worse = (d: number) => (higherIsBetter ? d < 0 : d > 0);
   const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
-  let ci: [number, number] = [NaN, NaN];
-  if (n >= 2) {
-    const rng = new Rng(0x9e3779b9);
-    const means = new Float64Array(RESAMPLES);
-    for (let r = 0; r < RESAMPLES; r++) {
-      let s = 0;
-      for (let i = 0; i < n; i++) s += diffs[rng.int(n)]!;
-      means[r] = s / n;
-    }
-    means.sort();
-    ci = [means[Math.floor(0.025 * RESAMPLES)]!, means[Math.ceil(0.975 * RESAMPLES) - 1]!];
-  }
+  const ci = bootstrapMeanInterval(diffs);
   return { n, wins: diffs.filter(better).length, losses: diffs.filter(worse).length, meanDifference: n ? mean(diffs) : NaN, ci };
 }
