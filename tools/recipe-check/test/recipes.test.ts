@@ -2,7 +2,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { fileVariants, variantOverrides } from '@graphflow/cli';
+import { fileVariants, runAblation, variantOverrides } from '@graphflow/cli';
+import * as os from 'node:os';
 import { CHASEDB1_ROOT, EXAMPLES_DIR, ISBI_ROOT, findRecipes, findVariantFiles, removeRun, smokeRun, syntheticSubstitute, validateRecipe, type Recipe } from '../src/index';
 
 /**
@@ -35,6 +36,7 @@ const EXPECTED = [
   'transunet-students/erfnet.json',
   'custom-loss/manifest.json',
   'chasedb1/manifest.json',
+  'chasedb1/study/manifest.json',
 ];
 
 let recipes: Recipe[] = [];
@@ -161,4 +163,35 @@ test('the chasedb1 recipe runs on the real CHASE_DB1 photographs: patches, field
     assert.deepEqual(evaluation['models.student']!.cases.map((c) => c.id).sort(), ['Image_11L', 'Image_11R']);
   });
   t.diagnostic(`chasedb1 smoke on the real data: ${seconds.toFixed(1)} s`);
+});
+
+test('the CHASE_DB1 study runs as an ablation on the real photographs: teacher once, students alone and distilled, paired per image', { skip: existsSync(CHASEDB1_ROOT) ? false : `${CHASEDB1_ROOT} not found; skipped` }, async (t) => {
+  const dir = path.join(EXAMPLES_DIR, 'chasedb1', 'study');
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'recipe-study-'));
+  // Two rows of the shipped Mobile U-Net variants file, one seed: the smallest ablation that exercises --seeds and the pairing.
+  const shipped = JSON.parse(await fs.readFile(path.join(dir, 'mobile-unet.variants.json'), 'utf8')) as { variants: Record<string, unknown> };
+  const variantsFile = path.join(work, 'two.variants.json');
+  await fs.writeFile(variantsFile, JSON.stringify({ variants: { alone: shipped.variants['alone'], 'graph-flow': shipped.variants['graph-flow'] } }));
+  const set = (p: string, value: unknown) => ({ path: p, value, source: `${p}=${JSON.stringify(value)}` });
+  const started = Date.now();
+  const result = await runAblation({
+    manifest: path.join(dir, 'manifest.json'),
+    stage: 'distill',
+    variantsFile,
+    metrics: ['dice', 'hd95'],
+    seeds: [1],
+    overrides: [set('data.root', CHASEDB1_ROOT), set('data.split.lists.val', ['09']), set('data.split.lists.test', ['11']), ...['teacher', 'distill'].map((s) => set(`stages.${s}.validation.every`, 0))],
+    out: path.join(work, 'ablation'),
+    smoke: true,
+    logLevel: 'error',
+    searchPaths: [path.dirname(require.resolve('@graphflow/cli'))],
+  });
+  assert.deepEqual(result.rows.map((r) => [r.variant, r.status]), [['alone', 'done'], ['graph-flow', 'done']]);
+  assert.equal(result.paired?.baseline, 'alone');
+  const [gf] = result.paired!.rows;
+  assert.equal(gf!.images, 2, "child 11's two eyes, whole images");
+  assert.ok(Number.isFinite(gf!.meanDifference) && gf!.gapClosed !== undefined);
+  assert.match(await fs.readFile(path.join(work, 'ablation', 'ablation.md'), 'utf8'), /## Paired against "alone" \(dice, points\)/);
+  await fs.rm(work, { recursive: true, force: true });
+  t.diagnostic(`chasedb1 study smoke ablation on the real data: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 });
