@@ -17,6 +17,11 @@ export function attentionMap(feature: tf.Tensor4D, p: number): tf.Tensor4D {
   return tf.tidy(() => tf.mean(tf.pow(tf.abs(feature), p), 3, true) as tf.Tensor4D);
 }
 
+/** Q̂: the attention map pooled to h×w, flattened and L2-normalised per image: [N,H,W,C] → [N,h·w]. */
+export function normalizedAttention(feature: tf.Tensor4D, p: number, h: number, w: number): tf.Tensor2D {
+  return tf.tidy(() => l2Normalize(tf.reshape(adaptiveAvgPool(attentionMap(feature, p), h, w), [feature.shape[0], h * w]), 1) as tf.Tensor2D);
+}
+
 /**
  * β/2 · Σ_j mean_{n,i} (Q̂_S,j − Q̂_T,j)² with Q̂ the attention map pooled to the smaller of the two grids,
  * flattened and L2-normalised per image (Zagoruyko & Komodakis' reference code uses exactly this mean).
@@ -27,8 +32,7 @@ export function attentionTransfer(student: readonly tf.Tensor4D[], teacher: read
       const t = teacher[j]!;
       const h = Math.min(s.shape[1], t.shape[1]);
       const w = Math.min(s.shape[2], t.shape[2]);
-      const flat = (f: tf.Tensor4D) => l2Normalize(tf.reshape(adaptiveAvgPool(attentionMap(f, p), h, w), [f.shape[0], h * w]), 1);
-      return tf.mean(tf.square(tf.sub(flat(s), flat(t))));
+      return tf.mean(tf.square(tf.sub(normalizedAttention(s, p, h, w), normalizedAttention(t, p, h, w))));
     });
     return tf.mul(tf.addN(terms), beta / 2) as tf.Scalar;
   });

@@ -5,7 +5,7 @@ import { l2Normalize } from '../util/normalize';
 import { adaptiveAvgPool } from '../util/pooling';
 import { requireTeacher } from '../util/taps';
 import { stopGradient } from '../util/stop-gradient';
-import { attentionMap } from './attention-transfer';
+import { normalizedAttention } from './attention-transfer';
 import { pixelKd } from './kd';
 import { multiTapRules, multiTapSchema, resolveTapPairs, type MultiTapOptions } from './tap-options';
 
@@ -27,8 +27,7 @@ export function importanceMapDistillation(s: tf.Tensor4D, t: tf.Tensor4D): tf.Sc
   return tf.tidy(() => {
     const h = Math.min(s.shape[1], t.shape[1]);
     const w = Math.min(s.shape[2], t.shape[2]);
-    const flat = (f: tf.Tensor4D) => l2Normalize(tf.reshape(adaptiveAvgPool(attentionMap(f, 2), h, w), [f.shape[0], h * w]), 1);
-    return tf.mean(tf.sum(tf.square(tf.sub(flat(s), flat(t))), 1)) as tf.Scalar;
+    return tf.mean(tf.sum(tf.square(tf.sub(normalizedAttention(s, 2, h, w), normalizedAttention(t, 2, h, w))), 1)) as tf.Scalar;
   });
 }
 
