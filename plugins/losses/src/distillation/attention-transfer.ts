@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineComponent, type LossBindContext, type LossInputs, type LossRequirements, type LossTerm } from '@graphflow/core';
-import { StatelessTerm, tapOf } from '../util/base-term';
+import { StatelessTerm } from '../util/base-term';
 import { l2Normalize } from '../util/normalize';
 import { adaptiveAvgPool } from '../util/pooling';
-import { requireTeacher } from '../util/taps';
-import { stopGradient } from '../util/stop-gradient';
-import { multiTapRules, multiTapSchema, resolveTapPairs, type MultiTapOptions } from './tap-options';
+import { multiTapRules, multiTapSchema, type MultiTapOptions } from './tap-options';
+import { BoundTapPairs } from './bound-tap-pairs';
 
 export interface AttentionTransferOptions extends MultiTapOptions {
   p: number;
@@ -39,24 +38,21 @@ export function attentionTransfer(student: readonly tf.Tensor4D[], teacher: read
 }
 
 export class AttentionTransferLoss extends StatelessTerm implements LossTerm {
-  private studentTaps: string[] = [];
-  private teacherTaps: string[] = [];
+  private readonly pairs = new BoundTapPairs('at');
   constructor(private readonly options: AttentionTransferOptions) {
     super('at');
   }
   requirements(): LossRequirements {
-    return { labels: false, teacher: true, studentTaps: this.studentTaps, teacherTaps: this.teacherTaps };
+    return this.pairs.requirements();
   }
   override bind(ctx: LossBindContext): void {
-    const taps = resolveTapPairs(this.options, ctx.student, requireTeacher(ctx.teacher, 'at'), 1, 'at');
-    this.teacherTaps = taps.teacher.map((t) => t.name);
-    this.studentTaps = taps.student.map((t) => t.name);
+    this.pairs.bind(this.options, ctx, 1);
   }
   compute(inputs: LossInputs): tf.Scalar {
-    const teacher = inputs.teacher!;
-    const s = this.studentTaps.map((n) => tapOf(inputs.student.taps, n, 'student', 'at'));
-    const t = this.teacherTaps.map((n) => stopGradient(tapOf(teacher.taps, n, 'teacher', 'at')));
-    return attentionTransfer(s, t, this.options.p, this.options.beta);
+    return tf.tidy(() => {
+      const indices = [...Array(this.pairs.count).keys()];
+      return attentionTransfer(indices.map((i) => this.pairs.student(inputs, i)), indices.map((i) => this.pairs.teacher(inputs, i)), this.options.p, this.options.beta);
+    });
   }
 }
 

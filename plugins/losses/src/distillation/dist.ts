@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { defineComponent, type LossInputs, type LossRequirements, type LossTerm, type OptionRuleViolation } from '@graphflow/core';
 import { StatelessTerm } from '../util/base-term';
 import { stopGradient } from '../util/stop-gradient';
+import { temperatureRule } from '../util/temperature-rule';
 
 export interface DistOptions {
   temperature: number;
@@ -73,7 +74,7 @@ export class DistLoss extends StatelessTerm implements LossTerm {
 
 function distRules(o: DistOptions): OptionRuleViolation[] {
   const problems: OptionRuleViolation[] = [];
-  if (o.temperature <= 0) problems.push({ pointer: '/temperature', message: `temperature must be > 0, got ${o.temperature}`, expected: 'number > 0' });
+  problems.push(...temperatureRule(o.temperature));
   if (o.beta === 0 && o.gamma === 0) problems.push({ pointer: '/beta', message: 'beta and gamma are both 0: the term would distil nothing', expected: 'beta > 0 or gamma > 0' });
   return problems;
 }

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineComponent, type LossBindContext, type LossInputs, type LossRequirements, type LossTerm, type OptionRuleViolation } from '@graphflow/core';
-import { StatelessTerm, tapOf } from '../util/base-term';
+import { StatelessTerm } from '../util/base-term';
 import { l2Normalize } from '../util/normalize';
 import { adaptiveAvgPool } from '../util/pooling';
-import { requireTeacher } from '../util/taps';
-import { stopGradient } from '../util/stop-gradient';
 import { normalizedAttention } from './attention-transfer';
 import { pixelKd } from './kd';
-import { multiTapRules, multiTapSchema, resolveTapPairs, type MultiTapOptions } from './tap-options';
+import { multiTapRules, multiTapSchema, type MultiTapOptions } from './tap-options';
+import { BoundTapPairs } from './bound-tap-pairs';
+import { temperatureRule } from '../util/temperature-rule';
 
 export interface EmkdOptions extends MultiTapOptions {
   temperature: number;
@@ -62,8 +62,7 @@ function regionMaps(classes: tf.Tensor3D, k: number, roi: tf.Tensor3D | undefine
 }
 
 export class EmkdLoss extends StatelessTerm implements LossTerm {
-  private studentTaps: string[] = [];
-  private teacherTaps: string[] = [];
+  private readonly pairs = new BoundTapPairs('emkd');
   constructor(private readonly options: EmkdOptions) {
     super('emkd');
   }
@@ -71,13 +70,11 @@ export class EmkdLoss extends StatelessTerm implements LossTerm {
   requirements(): LossRequirements {
     // Regions come from the labels where a batch has them and from the teacher's prediction otherwise, so the term
     // also distils on unlabeled images.
-    return { labels: false, teacher: true, studentTaps: this.studentTaps, teacherTaps: this.teacherTaps };
+    return this.pairs.requirements();
   }
 
   override bind(ctx: LossBindContext): void {
-    const taps = resolveTapPairs(this.options, ctx.student, requireTeacher(ctx.teacher, this.id), 1, this.id);
-    this.teacherTaps = taps.teacher.map((t) => t.name);
-    this.studentTaps = taps.student.map((t) => t.name);
+    this.pairs.bind(this.options, ctx, 1);
   }
 
   compute(inputs: LossInputs): tf.Scalar {
@@ -88,14 +85,14 @@ export class EmkdLoss extends StatelessTerm implements LossTerm {
       const k = inputs.student.logits.shape[3];
       const classes = inputs.labels ?? (tf.argMax(teacher.logits, -1) as tf.Tensor3D);
       const terms: tf.Scalar[] = [tf.mul(pixelKd(inputs.student.logits, teacher.logits, temperature, inputs.roi), alpha) as tf.Scalar];
-      this.studentTaps.forEach((name, i) => {
-        const s = tapOf(inputs.student.taps, name, 'student', this.id);
-        const t = stopGradient(tapOf(teacher.taps, this.teacherTaps[i]!, 'teacher', this.id));
+      for (let i = 0; i < this.pairs.count; i++) {
+        const s = this.pairs.student(inputs, i);
+        const t = this.pairs.teacher(inputs, i);
         terms.push(tf.mul(importanceMapDistillation(s, t), beta1) as tf.Scalar);
         const rs = regionContrast(s, regionMaps(classes, k, inputs.roi, s.shape[1], s.shape[2]));
         const rt = regionContrast(t, regionMaps(classes, k, inputs.roi, t.shape[1], t.shape[2]));
         terms.push(tf.mul(tf.mean(tf.square(tf.sub(rs, rt))), beta2) as tf.Scalar);
-      });
+      }
       return tf.addN(terms) as tf.Scalar;
     });
   }
@@ -103,7 +100,7 @@ export class EmkdLoss extends StatelessTerm implements LossTerm {
 
 function emkdRules(o: EmkdOptions): OptionRuleViolation[] {
   const problems = multiTapRules(o, 1);
-  if (o.temperature <= 0) problems.push({ pointer: '/temperature', message: `temperature must be > 0, got ${o.temperature}`, expected: 'number > 0' });
+  problems.push(...temperatureRule(o.temperature));
   return problems;
 }
 

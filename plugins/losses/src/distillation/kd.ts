@@ -3,6 +3,7 @@ import { defineComponent, type LossInputs, type LossRequirements, type LossTerm 
 import { StatelessTerm } from '../util/base-term';
 import { stopGradient } from '../util/stop-gradient';
 import { roiMean } from '../util/roi';
+import { temperatureRule } from '../util/temperature-rule';
 
 export interface KdOptions {
   temperature: number;
@@ -53,6 +54,6 @@ export const kdComponent = defineComponent<KdOptions, LossTerm>({
       temperature: { type: 'number', default: 4, description: 'Softening temperature τ (> 0). The loss is scaled by τ².' },
     },
   },
-  rules: (o) => (o.temperature <= 0 ? [{ pointer: '/temperature', message: `temperature must be > 0, got ${o.temperature}`, expected: 'number > 0' }] : []),
+  rules: (o) => temperatureRule(o.temperature),
   create: (options) => new KdLoss(options),
 });

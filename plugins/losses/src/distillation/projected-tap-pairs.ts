@@ -1,10 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LossBindContext, LossInputs, LossRequirements, LossTerm, OptionRuleViolation, Rng } from '@graphflow/core';
 import { ChannelProjection, disposeAll } from '../modules/channel-projection';
-import { tapOf } from '../util/base-term';
-import { stopGradient } from '../util/stop-gradient';
-import { requireTeacher } from '../util/taps';
-import { multiTapRules, resolveTapPairs, type MultiTapOptions } from './tap-options';
+import { multiTapRules, type MultiTapOptions } from './tap-options';
+import { BoundTapPairs } from './bound-tap-pairs';
 
 /** A relation between consecutive layers needs two of them. */
 const MINIMUM_TAPS = 2;
@@ -20,32 +18,30 @@ export function projectedTapPairsRules(o: MultiTapOptions): OptionRuleViolation[
  * are rebuilt on each bind, the first moment both networks' channels are known.
  */
 export abstract class ProjectedTapPairsTerm<O extends MultiTapOptions> implements LossTerm {
-  private studentTaps: string[] = [];
-  private teacherTaps: string[] = [];
+  private readonly pairs: BoundTapPairs;
   private readonly projections: ChannelProjection[] = [];
 
-  constructor(readonly id: string, protected readonly options: O, private readonly rng: Rng) {}
+  constructor(readonly id: string, protected readonly options: O, private readonly rng: Rng) {
+    this.pairs = new BoundTapPairs(id);
+  }
 
   /** The loss between projected student taps and gradient-stopped teacher taps, both shallow → deep. Runs inside a tidy. */
   protected abstract relationLoss(student: tf.Tensor4D[], teacher: tf.Tensor4D[]): tf.Scalar;
 
   requirements(): LossRequirements {
-    return { labels: false, teacher: true, studentTaps: this.studentTaps, teacherTaps: this.teacherTaps };
+    return this.pairs.requirements();
   }
 
   bind(ctx: LossBindContext): void {
-    const taps = resolveTapPairs(this.options, ctx.student, requireTeacher(ctx.teacher, this.id), MINIMUM_TAPS, this.id);
+    const taps = this.pairs.bind(this.options, ctx, MINIMUM_TAPS);
     disposeAll(this.projections);
     taps.student.forEach((s, i) => this.projections.push(new ChannelProjection(`projection${i}.${s.name}`, s.channels, taps.teacher[i]!.channels, this.rng)));
-    this.teacherTaps = taps.teacher.map((t) => t.name);
-    this.studentTaps = taps.student.map((t) => t.name);
   }
 
   compute(inputs: LossInputs): tf.Scalar {
-    const teacher = inputs.teacher!;
     return tf.tidy(() => {
-      const s = this.studentTaps.map((n, i) => this.projections[i]!.apply(tapOf(inputs.student.taps, n, 'student', this.id)));
-      const t = this.teacherTaps.map((n) => stopGradient(tapOf(teacher.taps, n, 'teacher', this.id)));
+      const s = this.projections.map((projection, i) => projection.apply(this.pairs.student(inputs, i)));
+      const t = this.projections.map((_, i) => this.pairs.teacher(inputs, i));
       return this.relationLoss(s, t);
     });
   }

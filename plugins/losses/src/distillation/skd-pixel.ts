@@ -1,5 +1,6 @@
 import { defineComponent, type LossTerm } from '@graphflow/core';
 import { KdLoss, type KdOptions } from './kd';
+import { temperatureRule } from '../util/temperature-rule';
 
 /**
  * Structured KD, pixel-wise part (Liu et al., "Structured Knowledge Distillation for Semantic Segmentation",
@@ -22,7 +23,7 @@ export const skdPixelComponent = defineComponent<KdOptions, LossTerm>({
     additionalProperties: false,
     properties: { temperature: { type: 'number', default: 1, description: 'Temperature τ (> 0); the paper uses 1.' } },
   },
-  rules: (o) => (o.temperature <= 0 ? [{ pointer: '/temperature', message: `temperature must be > 0, got ${o.temperature}`, expected: 'number > 0' }] : []),
+  rules: (o) => temperatureRule(o.temperature),
   create: (options) => new KdLoss(options, 'skd-pixel'),
 });
 

@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineComponent, type ComponentContext, type LossBindContext, type LossInputs, type LossRequirements, type LossTerm, type OptionRuleViolation, type Rng } from '@graphflow/core';
-import { tapOf } from '../util/base-term';
 import { ConvLayer, uniqueSuffix } from '../util/conv';
 import { adaptiveAvgPool } from '../util/pooling';
 import { componentRng } from '../util/seed';
-import { stopGradient } from '../util/stop-gradient';
-import { requireTeacher } from '../util/taps';
-import { multiTapRules, multiTapSchema, resolveTapPairs, type MultiTapOptions } from './tap-options';
+import { multiTapRules, multiTapSchema, type MultiTapOptions } from './tap-options';
+import { BoundTapPairs } from './bound-tap-pairs';
 
 export interface VidOptions extends MultiTapOptions {
   initVariance: number;
@@ -69,37 +67,32 @@ export function vidNegativeLogLikelihood(mean: tf.Tensor4D, variance: tf.Tensor1
 
 export class VidLoss implements LossTerm {
   readonly id = 'vid';
-  private studentTaps: string[] = [];
-  private teacherTaps: string[] = [];
+  private readonly pairs = new BoundTapPairs('vid');
   private readonly regressors: { name: string; regressor: VidRegressor }[] = [];
 
   constructor(private readonly options: VidOptions, private readonly rng: Rng) {}
 
   requirements(): LossRequirements {
-    return { labels: false, teacher: true, studentTaps: this.studentTaps, teacherTaps: this.teacherTaps };
+    return this.pairs.requirements();
   }
 
   bind(ctx: LossBindContext): void {
-    const taps = resolveTapPairs(this.options, ctx.student, requireTeacher(ctx.teacher, this.id), 1, this.id);
+    const taps = this.pairs.bind(this.options, ctx, 1);
     this.disposeRegressors();
     taps.student.forEach((s, i) => {
       const t = taps.teacher[i]!;
       const name = `regressor${i}.${s.name}`;
       this.regressors.push({ name, regressor: new VidRegressor(name, s.channels, t.channels, this.options.hiddenChannels ?? t.channels, this.options.initVariance, this.rng) });
     });
-    this.teacherTaps = taps.teacher.map((t) => t.name);
-    this.studentTaps = taps.student.map((t) => t.name);
   }
 
   compute(inputs: LossInputs): tf.Scalar {
-    const teacher = inputs.teacher!;
     return tf.tidy(() => {
-      const terms = this.studentTaps.map((n, i) => {
-        const s = tapOf(inputs.student.taps, n, 'student', this.id);
-        const t = stopGradient(tapOf(teacher.taps, this.teacherTaps[i]!, 'teacher', this.id));
+      const terms = this.regressors.map(({ regressor }, i) => {
+        const s = this.pairs.student(inputs, i);
+        const t = this.pairs.teacher(inputs, i);
         const h = Math.min(s.shape[1], t.shape[1]);
         const w = Math.min(s.shape[2], t.shape[2]);
-        const { regressor } = this.regressors[i]!;
         return vidNegativeLogLikelihood(regressor.mean(adaptiveAvgPool(s, h, w)), regressor.variance(), adaptiveAvgPool(t, h, w));
       });
       return tf.addN(terms) as tf.Scalar;
