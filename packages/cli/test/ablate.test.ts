@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RunReport } from '@graphflow/core';
 import { pickMetrics } from '../src/ablation/run-ablation';
+import { firstDifference } from '../src/ablation/resume-run';
 
 const BIN = path.resolve(__dirname, '..', 'src', 'bin.js');
 
@@ -146,6 +147,64 @@ test('ablate --seeds repeats each variant over initial-weight seeds and reports 
   assert.match(badEntry.stderr, /--seed-entry "models\.studnet" is not a models\.\* entry.*did you mean "models\.student"/);
   for (const dir of ['bad-seeds', 'no-student', 'bad-entry']) await assert.rejects(fs.access(path.join(work, dir)), `${dir} was not created`);
   assert.equal(await fs.readFile(path.join(work, 'teach-count.txt'), 'utf8'), 'x', 'only the first ablation trained');
+});
+
+test('ablate --resume keeps finished runs of the same manifest, runs what is missing and refuses a folder that ran something else', async () => {
+  const work = await fs.mkdtemp(path.join(os.tmpdir(), 'gf-ablate-resume-'));
+  await fs.mkdir(path.join(work, 'acme'));
+  await fs.writeFile(path.join(work, 'acme', 'index.js'), PLUGIN);
+  const distill = { name: 'distill', type: 'stage/distill', options: { losses: [{ type: 'loss/ce' }, { type: 'loss/kd' }], student: 'models.student' } };
+  await fs.writeFile(path.join(work, 'm.json'), JSON.stringify({ name: 'abl', defaultPlugins: false, plugins: ['./acme'], models: { student: { type: 'backbone/tiny' } }, stages: [{ name: 'teacher', type: 'stage/teach' }, distill] }));
+  const ablate = (...args: string[]) => spawnSync(process.execPath, [BIN, 'ablate', 'm.json', '--allow-plugins', '--stage', 'distill', '--preset', 'losses', '--metrics', 'dice', '--log-level', 'silent', ...args], { cwd: work, encoding: 'utf8' });
+  const out = path.join(work, 'abl');
+  assert.equal(ablate('--seeds', '1,2', '--out', out).status, 0);
+  const kept = path.join(out, 'variants', 'none', 'seed-1', 'report.json');
+  const before = await fs.readFile(kept, 'utf8');
+  const first = JSON.parse(await fs.readFile(path.join(out, 'ablation.json'), 'utf8')) as { rows: SeedRow[] };
+
+  // Without --resume an existing folder is never written into.
+  const again = ablate('--seeds', '1,2,3', '--out', out);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /GF_RUN_DIR_EXISTS/);
+
+  const resumed = ablate('--seeds', '1,2,3', '--out', out, '--resume');
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.equal(await fs.readFile(kept, 'utf8'), before, 'a finished run is kept as it is');
+  assert.equal(await fs.readFile(path.join(work, 'teach-count.txt'), 'utf8'), 'x', 'the base was reused, not trained again');
+  const result = JSON.parse(await fs.readFile(path.join(out, 'ablation.json'), 'utf8')) as { rows: SeedRow[] };
+  for (const [i, row] of result.rows.entries()) {
+    assert.deepEqual(row.seeds.map((s) => [s.seed, s.status]), [[1, 'done'], [2, 'done'], [3, 'done']]);
+    assert.deepEqual(row.seeds.slice(0, 2).map((s) => s.metrics['dice']), first.rows[i]!.seeds.map((s) => s.metrics['dice']), `${row.variant}: seeds 1-2 read from the kept runs`);
+  }
+
+  // An interrupted run continues in its own folder, still reusing the base's teacher.
+  const cut = path.join(out, 'variants', 'kd', 'seed-3');
+  const state = JSON.parse(await fs.readFile(path.join(cut, 'state.json'), 'utf8'));
+  state.stages.distill.status = 'interrupted';
+  await fs.writeFile(path.join(cut, 'state.json'), JSON.stringify(state));
+  await fs.rm(path.join(cut, 'report.json'));
+  const continued = ablate('--seeds', '1,2,3', '--out', out, '--resume');
+  assert.equal(continued.status, 0, continued.stderr);
+  assert.equal(JSON.parse(await fs.readFile(path.join(cut, 'report.json'), 'utf8')).status, 'done');
+  assert.equal(await fs.readFile(path.join(work, 'teach-count.txt'), 'utf8'), 'x', 'the continued run reused the base too');
+  assert.equal(await fs.readFile(kept, 'utf8'), before);
+
+  // A run folder that ran another manifest (here: another name) is an error before anything trains.
+  const other = ablate('--seeds', '1,2,3', '--out', out, '--resume', '--set', 'name=abl2');
+  assert.equal(other.status, 2);
+  assert.match(other.stderr, /GF_RESUME_INVALID: .*variants\/none\/seed-1 ran a different manifest than this ablation would \(first difference at \/name\)/);
+  assert.equal(await fs.readFile(kept, 'utf8'), before);
+
+  const noOut = ablate('--seeds', '1,2', '--resume');
+  assert.equal(noOut.status, 2);
+  assert.match(noOut.stderr, /--resume continues the ablation in an existing folder: give it with --out/);
+});
+
+test('firstDifference names the first JSON pointer where two values differ', () => {
+  assert.equal(firstDifference({ a: 1, b: [1, { c: 2 }] }, { a: 1, b: [1, { c: 2 }] }), undefined);
+  assert.equal(firstDifference({ a: 1, b: [1, { c: 2 }] }, { a: 1, b: [1, { c: 3 }] }), '/b/1/c');
+  assert.equal(firstDifference({ a: 1 }, { a: 1, 'x/y': 0 }), '/x~1y');
+  assert.equal(firstDifference([1], { 0: 1 }), '/');
 });
 
 test('pickMetrics reads the trained model\'s values from an evaluation of several models', () => {

@@ -19,6 +19,7 @@ import { trainedModelOption } from './trained-model';
 import { seedEntry, seedOverride } from './seeds';
 import { summarize } from './seed-stats';
 import { pairedRows, renderPairedMarkdown, type PairedRow } from './paired-rows';
+import { planResume, type ResumePlan } from './resume-run';
 
 export interface AblationRequest extends PluginSetup {
   manifest: string;
@@ -46,6 +47,11 @@ export interface AblationRequest extends PluginSetup {
   base?: string;
   /** Variant every other one is compared with per image (default: one named "none" or "alone", when there is one). */
   baseline?: string;
+  /**
+   * Continue an ablation in an existing `out` folder: runs that finished with exactly the manifest they would run now
+   * are kept, interrupted ones continue, missing ones run (new variants or seeds added to the file, say).
+   */
+  resume?: boolean;
 }
 
 /** One finished (or failed) pipeline run of a variant. */
@@ -192,13 +198,25 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
   if (request.baseline !== undefined && !variants.some((v) => v.name === request.baseline)) {
     throw new GraphFlowError('GF_MANIFEST_REF', `--baseline "${request.baseline}" is not one of the variants (${variants.map((v) => v.name).join(', ')})`);
   }
-  // Every variant (and seed) must validate before anything trains.
+  if (request.resume && request.out === undefined) throw new GraphFlowError('GF_OVERRIDE_INVALID', '--resume continues the ablation in an existing folder: give it with --out');
+  const outRoot = request.out !== undefined ? path.resolve(request.out) : undefined;
+  const resuming = request.resume === true && outRoot !== undefined && (await fs.stat(outRoot).then(() => true, () => false));
+  // Every variant (and seed) must validate, and with --resume every existing run folder must match, before anything trains.
+  const plans = new Map<string, ResumePlan>();
+  const plan = async (overrides: Override[], runDir: string | undefined) => {
+    const prepared = await preparePipeline(request.manifest, overrides, request);
+    if (resuming && runDir !== undefined) plans.set(runDir, await planResume(runDir, prepared.manifest));
+  };
+  const variantDir = (v: Variant) => (outRoot !== undefined ? path.join(outRoot, 'variants', safeName(v.name)) : undefined);
   for (const v of variants) {
-    if (!entry) await preparePipeline(request.manifest, [...request.overrides, ...variantOverrides(v)], request);
-    for (const { overrides } of seedsOf(v)) await preparePipeline(request.manifest, overrides, request);
+    const dir = variantDir(v);
+    if (!entry) await plan([...request.overrides, ...variantOverrides(v)], dir);
+    for (const { seed, overrides } of seedsOf(v)) await plan(overrides, dir !== undefined ? path.join(dir, `seed-${seed}`) : undefined);
   }
 
-  const folder = await RunDirectory.create(request.out ? { exact: request.out } : { parent: path.resolve(manifest.outputs.dir), name: `${manifest.name ?? path.basename(request.manifest, '.json')}-ablation` });
+  const folder = resuming
+    ? { root: outRoot!, path: (...parts: string[]) => path.join(outRoot!, ...parts) }
+    : await RunDirectory.create(outRoot !== undefined ? { exact: outRoot } : { parent: path.resolve(manifest.outputs.dir), name: `${manifest.name ?? path.basename(request.manifest, '.json')}-ablation` });
   const common = {
     ...request,
     manifestPath: request.manifest,
@@ -212,12 +230,20 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
     await checkBaseRun(baseDir, earlier);
   } else {
     baseDir = folder.path('base');
-    await runPipeline({ ...common, overrides: [...request.overrides, ...later], outDir: baseDir });
+    const baseOverrides = [...request.overrides, ...later];
+    const basePlan = resuming ? await planResume(baseDir, (await preparePipeline(request.manifest, baseOverrides, request)).manifest) : { kind: 'new' as const };
+    if (basePlan.kind === 'new') await runPipeline({ ...common, overrides: baseOverrides, outDir: baseDir });
+    else if (basePlan.kind === 'unfinished') await runPipeline({ ...common, resumeDir: baseDir });
   }
   const reuse = { runDir: baseDir, stages: earlier };
   const runOne = async (overrides: Override[], outDir: string): Promise<VariantRun> => {
+    const resumed = plans.get(outDir);
+    if (resumed?.kind === 'done') {
+      const report = resumed.report;
+      return { status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics, trained) };
+    }
     try {
-      const { report } = await runPipeline({ ...common, overrides, outDir, reuse });
+      const { report } = await runPipeline(resumed?.kind === 'unfinished' ? { ...common, resumeDir: outDir, reuse } : { ...common, overrides, outDir, reuse });
       return { status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics, trained) };
     } catch (e) {
       const report = JSON.parse(await fs.readFile(path.join(outDir, 'report.json'), 'utf8').catch(() => 'null')) as RunReport | null;

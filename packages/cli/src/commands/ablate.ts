@@ -20,6 +20,7 @@ export interface AblateOptions {
   plugin?: string[];
   allowPlugins?: boolean;
   out?: string;
+  resume?: boolean;
   smoke?: boolean;
   backend?: string;
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
@@ -49,6 +50,7 @@ export async function ablateCommand(manifest: string, options: AblateOptions, io
       ...(options.baseline !== undefined ? { baseline: options.baseline } : {}),
       overrides: (options.set ?? []).map(parseOverride),
       ...(options.out ? { out: options.out } : {}),
+      ...(options.resume ? { resume: true } : {}),
       ...(options.smoke ? { smoke: true } : {}),
       ...(options.backend ? { backend: options.backend } : {}),
       ...(options.logLevel ? { logLevel: options.logLevel } : {}),
