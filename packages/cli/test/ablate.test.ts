@@ -16,7 +16,7 @@ const BIN = path.resolve(__dirname, '..', 'src', 'bin.js');
 const PLUGIN = `
 const fs = require('node:fs');
 const path = require('node:path');
-const loss = (name) => ({ kind: 'loss', name, description: name, schema: { type: 'object', properties: { pairs: { type: 'integer' } }, additionalProperties: false }, create: () => ({ name }) });
+const loss = (name) => ({ kind: 'loss', name, ...(name === 'ce' ? { role: 'supervised' } : {}), description: name, schema: { type: 'object', properties: { pairs: { type: 'integer' } }, additionalProperties: false }, create: () => ({ name }) });
 module.exports = {
   name: 'acme-ablation',
   register(api) {

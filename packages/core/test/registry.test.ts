@@ -52,6 +52,8 @@ test('malformed component definitions are rejected with GF_COMPONENT_INVALID', a
     { ...component('no-desc'), description: '' },
     { ...component('no-schema'), schema: undefined },
     { ...component('bad-schema'), schema: { properties: { x: { type: 'integr' } } } },
+    { ...component('bad-role'), role: 'teacher' },
+    { ...component('role-of-backbone', 'backbone'), role: 'supervised' },
   ]) {
     await assert.rejects(
       registry.use(definePlugin({ name: `p-${bad.name}`, register: (api) => api.component(bad as never) })),
@@ -59,6 +61,14 @@ test('malformed component definitions are rejected with GF_COMPONENT_INVALID', a
       bad.name,
     );
   }
+});
+
+test('a loss declares its role, which the registry keeps', async () => {
+  const registry = new Registry();
+  await registry.use(definePlugin({ name: 'roles', register: (api) => { api.component({ ...component('mine'), role: 'supervised' }); api.component({ ...component('theirs'), role: 'distillation' }); api.component(component('silent')); } }));
+  assert.equal(registry.get('loss/mine')?.definition.role, 'supervised');
+  assert.equal(registry.get('loss/theirs')?.definition.role, 'distillation');
+  assert.equal(registry.get('loss/silent')?.definition.role, undefined);
 });
 
 test('suggest finds near-miss ids within and across kinds', async () => {

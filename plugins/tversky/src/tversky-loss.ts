@@ -73,6 +73,7 @@ const rules = (o: TverskyOptions) => (o.alpha + o.beta > 0 ? [] : [{ pointer: '/
 
 export const tverskyComponent = defineComponent<TverskyOptions, LossTerm>({
   kind: 'loss',
+  role: 'supervised',
   name: 'tversky',
   description: 'Tversky loss: Dice generalized with separate false-positive and false-negative weights.',
   docs: 'TI_c = (TP + s)/(TP + α·FP + β·FN + s) on softmax probabilities vs one-hot labels; loss = mean_c (1 − TI_c). Salehi et al., "Tversky loss function for image segmentation using 3D fully convolutional deep networks", MLMI 2017.',
@@ -83,6 +84,7 @@ export const tverskyComponent = defineComponent<TverskyOptions, LossTerm>({
 
 export const focalTverskyComponent = defineComponent<TverskyOptions, LossTerm>({
   kind: 'loss',
+  role: 'supervised',
   name: 'focal-tversky',
   description: 'Focal Tversky loss: (1 − Tversky index)^γ, focusing on hard, small structures.',
   docs: 'loss = mean_c (1 − TI_c)^γ with TI_c as in loss/tversky. Abraham & Khan, "A novel focal Tversky loss function with improved attention U-Net for lesion segmentation", ISBI 2019 (γ = 0.75 there, written as 1/γ = 4/3).',

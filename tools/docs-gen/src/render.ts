@@ -67,7 +67,7 @@ export function renderComponents(registry: Registry): string {
     if (components.length === 0) continue;
     lines.push(`## ${kind.name}`, '', kind.description, '');
     for (const c of components) {
-      lines.push(`### \`${c.id}\``, '', `${c.definition.description} *(plugin \`${c.plugin}\`)*`, '');
+      lines.push(`### \`${c.id}\``, '', `${c.definition.description} *(plugin \`${c.plugin}\`${c.definition.role ? `; ${c.definition.role}` : ''})*`, '');
       if (c.definition.docs) lines.push(c.definition.docs.trim(), '');
       const rows = optionRows(c.definition.schema);
       if (rows.length) lines.push('| option | type | default | description |', '|---|---|---|---|', ...rows, '');

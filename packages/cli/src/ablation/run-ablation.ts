@@ -193,7 +193,7 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
     const source = await readJsonSource(request.variantsFile);
     variants = fileVariants(source.value, source.file, source);
   } else {
-    variants = presetVariants(request.preset ?? 'losses', stage, (id) => registry.get(id) !== undefined);
+    variants = presetVariants(request.preset ?? 'losses', stage, (id) => registry.get(id)?.definition, { file: path.resolve(request.manifest), index });
   }
   if (request.baseline !== undefined && !variants.some((v) => v.name === request.baseline)) {
     throw new GraphFlowError('GF_MANIFEST_REF', `--baseline "${request.baseline}" is not one of the variants (${variants.map((v) => v.name).join(', ')})`);

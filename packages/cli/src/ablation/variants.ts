@@ -1,4 +1,4 @@
-import { GraphFlowError, isPlainObject, joinPointer, overridePathProblem, type Override, type SourceFile, type StageSpec } from '@graphflow/core';
+import { GraphFlowError, isPlainObject, joinPointer, overridePathProblem, type ComponentDefinition, type Override, type SourceFile, type StageSpec } from '@graphflow/core';
 
 /** One ablation variant: a name and the overrides (`path → value`) that turn the base manifest into it. */
 export interface Variant {
@@ -8,9 +8,6 @@ export interface Variant {
 
 export type Preset = 'losses' | 'pairs' | 'baselines';
 
-/** Supervised terms stay in every variant: ablations vary what is distilled, not the ground-truth signal. */
-const SUPERVISED = new Set(['loss/ce', 'loss/dice', 'loss/dice-ce']);
-
 /** The paper's KD baselines, swapped in for graph-flow by the `baselines` preset (options at their defaults). */
 export const BASELINES = ['loss/kd', 'loss/at', 'loss/fsp', 'loss/ft', 'loss/skd-pixel', 'loss/skd-pair', 'loss/ifvd', 'loss/coco', 'loss/vid', 'loss/emkd', 'loss/dist'];
 
@@ -19,12 +16,22 @@ interface LossEntry {
   [key: string]: unknown;
 }
 
-function lossesOf(stage: StageSpec): LossEntry[] {
+/** Where the ablated stage's losses are in the manifest, for errors. */
+export interface StageLocation {
+  file?: string;
+  index: number;
+}
+
+function lossesOf(stage: StageSpec, at: StageLocation): LossEntry[] {
   const losses = stage.options['losses'];
   if (!Array.isArray(losses) || losses.some((l) => !isPlainObject(l) || typeof l['type'] !== 'string')) {
-    throw new GraphFlowError('GF_MANIFEST_INVALID', `stage "${stage.name}" has no "losses" list to ablate`, { pointer: `/stages/${stage.name}/options/losses` });
+    throw new GraphFlowError('GF_MANIFEST_INVALID', `stage "${stage.name}" has no "losses" list to ablate`, lossesPointer(at));
   }
   return losses as LossEntry[];
+}
+
+function lossesPointer(at: StageLocation): { file?: string; pointer: string } {
+  return { ...(at.file !== undefined ? { file: at.file } : {}), pointer: `/stages/${at.index}/options/losses` };
 }
 
 const short = (type: string) => type.split('/')[1]!;
@@ -34,13 +41,19 @@ const short = (type: string) => type.split('/')[1]!;
  * - `losses`: none (supervised terms only), each distillation term alone, and all of them;
  * - `pairs`: graph-flow with |L| = 1, 2, 3 consecutive tap pairs;
  * - `baselines`: graph-flow replaced by each KD baseline.
+ * Losses whose definition has `role: "supervised"` stay in every variant: ablations vary what is distilled, not the
+ * ground-truth signal. `definitionOf` looks a component up in the registry (undefined = not registered).
  */
-export function presetVariants(preset: Preset, stage: StageSpec, registered: (id: string) => boolean): Variant[] {
-  const losses = lossesOf(stage);
+export function presetVariants(preset: Preset, stage: StageSpec, definitionOf: (id: string) => Pick<ComponentDefinition, 'role'> | undefined, at: StageLocation): Variant[] {
+  const losses = lossesOf(stage, at);
   const path = `stages.${stage.name}.losses`;
-  const supervised = losses.filter((l) => SUPERVISED.has(l.type));
-  const distill = losses.filter((l) => !SUPERVISED.has(l.type));
+  const isSupervised = (l: LossEntry) => definitionOf(l.type)?.role === 'supervised';
+  const supervised = losses.filter(isSupervised);
+  const distill = losses.filter((l) => !isSupervised(l));
   if (preset === 'losses') {
+    if (distill.length === 0) {
+      throw new GraphFlowError('GF_MANIFEST_INVALID', `preset "losses" varies the distillation terms, but every loss of stage "${stage.name}" is supervised (${supervised.map((l) => l.type).join(', ')}): nothing to ablate`, lossesPointer(at));
+    }
     return [
       { name: 'none', overrides: { [path]: supervised } },
       ...distill.map((l) => ({ name: `+${short(l.type)}`, overrides: { [path]: [...supervised, l] } })),
@@ -59,7 +72,7 @@ export function presetVariants(preset: Preset, stage: StageSpec, registered: (id
   const weight = losses[gfIndex]!['weight'];
   return [
     { name: 'graph-flow', overrides: { [path]: [...supervised, losses[gfIndex]!] } },
-    ...BASELINES.filter(registered).map((type) => ({
+    ...BASELINES.filter((type) => definitionOf(type) !== undefined).map((type) => ({
       name: short(type),
       overrides: { [path]: [...supervised, { type, ...(weight !== undefined ? { weight } : {}), options: {} }] },
     })),

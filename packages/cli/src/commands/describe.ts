@@ -55,10 +55,10 @@ export async function describeCommand(id: string, options: { plugin?: string[]; 
     const component = registry.require(id.includes('/') ? id : `${id}`);
     const d = component.definition;
     if (options.json) {
-      io.out(`${JSON.stringify({ id: component.id, plugin: component.plugin, description: d.description, docs: d.docs ?? null, schema: d.schema }, null, 2)}\n`);
+      io.out(`${JSON.stringify({ id: component.id, plugin: component.plugin, description: d.description, ...(d.role ? { role: d.role } : {}), docs: d.docs ?? null, schema: d.schema }, null, 2)}\n`);
       return 0;
     }
-    io.out(`${component.id} — ${d.description}\nplugin: ${component.plugin}\n\n`);
+    io.out(`${component.id} — ${d.description}\nplugin: ${component.plugin}${d.role ? `\nrole: ${d.role}` : ''}\n\n`);
     if (d.docs) io.out(`${d.docs.trim()}\n\n`);
     const table = rows(d.schema);
     if (table.length === 0) {

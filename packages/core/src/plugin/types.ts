@@ -59,6 +59,9 @@ export interface ComponentSpec {
  * One named, schema-described thing a plugin contributes. `kind/name` is its global id.
  * O: validated options type (after defaults). T: what the factory builds.
  */
+/** What a loss term learns from: the labels or a teacher (see ComponentDefinition.role). */
+export type LossRole = 'supervised' | 'distillation';
+
 export interface ComponentDefinition<O = Record<string, unknown>, T = unknown> {
   kind: string;
   /** kebab-case, unique within its kind. */
@@ -77,6 +80,12 @@ export interface ComponentDefinition<O = Record<string, unknown>, T = unknown> {
    * decode what they find. Pointers are relative to the component's options.
    */
   checkFiles?: (options: O) => Promise<FileCheckProblem[]>;
+  /**
+   * Losses only: `supervised` when the term learns from the ground truth, `distillation` when it learns from a
+   * teacher. Tools that vary what is distilled (the ablation presets) keep supervised terms in every variant; a loss
+   * that declares nothing counts as distillation.
+   */
+  role?: LossRole;
   /** Builds the component. May be async. Receives validated options with defaults filled in. */
   create: (options: O, ctx: ComponentContext) => T | Promise<T>;
 }

@@ -106,6 +106,10 @@ export class Registry {
     if (typeof definition.description !== 'string' || definition.description.trim() === '') throw bad('needs a one-line description');
     if (typeof definition.create !== 'function') throw bad('needs a create(options, ctx) factory');
     if (typeof definition.schema !== 'object' || definition.schema === null) throw bad('needs a JSON Schema for its options');
+    if (definition.role !== undefined) {
+      if (definition.kind !== 'loss') throw bad(`declares role "${String(definition.role)}", which only losses have`);
+      if (definition.role !== 'supervised' && definition.role !== 'distillation') throw bad(`has role "${String(definition.role)}"; a loss's role is "supervised" or "distillation"`);
+    }
     const id = `${definition.kind}/${definition.name}`;
     const existing = this.components.get(id) ?? staged.find((c) => c.id === id);
     if (existing) {

@@ -132,6 +132,7 @@ export class AdversarialLoss implements LossTerm {
 
 export const adversarialComponent = defineComponent<AdversarialOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'adversarial',
   description: 'Adversarial distillation: a discriminator tells teacher from student probability maps; the student learns to fool it.',
   docs: [

@@ -58,6 +58,7 @@ export class AttentionTransferLoss extends StatelessTerm implements LossTerm {
 
 export const attentionTransferComponent = defineComponent<AttentionTransferOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'at',
   description: 'Attention transfer: match normalised spatial attention maps of paired taps (Zagoruyko & Komodakis, ICLR 2017).',
   docs: [

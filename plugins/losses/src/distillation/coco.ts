@@ -53,6 +53,7 @@ export class CocoLoss extends ProjectedTapPairsTerm<CocoOptions> {
 
 export const cocoComponent = defineComponent<CocoOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'coco',
   description: 'CoCo-style cross-layer correlation distillation: spatial and channel correlations between consecutive layers.',
   docs: [

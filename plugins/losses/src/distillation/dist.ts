@@ -81,6 +81,7 @@ function distRules(o: DistOptions): OptionRuleViolation[] {
 
 export const distComponent = defineComponent<DistOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'dist',
   description: 'DIST: relation-based logit distillation by Pearson correlation, between classes per pixel and between pixels per class (Huang et al., NeurIPS 2022).',
   docs: [

@@ -106,6 +106,7 @@ function emkdRules(o: EmkdOptions): OptionRuleViolation[] {
 
 export const emkdComponent = defineComponent<EmkdOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'emkd',
   description: 'EMKD: prediction-map KD + importance-map distillation + region-affinity distillation (Qin et al., IEEE TMI 2021).',
   docs: [

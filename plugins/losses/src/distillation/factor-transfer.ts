@@ -80,6 +80,7 @@ export class FactorTransferLoss implements LossTerm {
 
 export const factorTransferComponent = defineComponent<FactorTransferOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'ft',
   description: 'Factor transfer: student translator factors match the frozen paraphraser\'s teacher factors (Kim et al., NeurIPS 2018).',
   docs: [

@@ -45,6 +45,7 @@ export class FspLoss extends ProjectedTapPairsTerm<MultiTapOptions> {
 
 export const fspComponent = defineComponent<MultiTapOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'fsp',
   description: 'Flow of solution procedure: match Gram matrices between consecutive layers (Yim et al., CVPR 2017).',
   docs: [

@@ -54,6 +54,7 @@ export class IfvdLoss extends StatelessTerm implements LossTerm {
 
 export const ifvdComponent = defineComponent<SingleTapOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'ifvd',
   description: 'Intra-class feature variation distillation: match each pixel\'s similarity to its class prototype (Wang et al., ECCV 2020).',
   docs: [

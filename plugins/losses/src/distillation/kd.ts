@@ -38,6 +38,7 @@ export class KdLoss extends StatelessTerm implements LossTerm {
 
 export const kdComponent = defineComponent<KdOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'kd',
   description: 'Logit distillation: pixel-wise KL divergence of temperature-softened class distributions, ×T².',
   docs: [

@@ -48,6 +48,7 @@ export class SkdPairLoss extends StatelessTerm implements LossTerm {
 
 export const skdPairComponent = defineComponent<SkdPairOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'skd-pair',
   description: 'Structured KD, pair-wise: match cosine affinities between all pairs of spatial nodes (Liu et al., CVPR 2019).',
   docs: [

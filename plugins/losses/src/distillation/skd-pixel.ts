@@ -9,6 +9,7 @@ import { temperatureRule } from '../util/temperature-rule';
  */
 export const skdPixelComponent = defineComponent<KdOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'skd-pixel',
   description: 'Structured KD, pixel-wise: per-pixel KL(p_T ‖ p_S) at temperature 1 (Liu et al., CVPR 2019).',
   docs: [

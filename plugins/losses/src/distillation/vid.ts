@@ -125,6 +125,7 @@ function vidRules(o: VidOptions): OptionRuleViolation[] {
 
 export const vidComponent = defineComponent<VidOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'vid',
   description: 'Variational information distillation: the student\'s features predict the teacher\'s under a learned Gaussian (Ahn et al., CVPR 2019).',
   docs: [

@@ -141,6 +141,7 @@ export const GRAPH_FLOW_DOCS = [
 
 export const graphFlowComponent = defineComponent<GraphFlowOptions, LossTerm>({
   kind: 'loss',
+  role: 'distillation',
   name: 'graph-flow',
   description: 'Graph Flow distillation: match the teacher\'s cross-layer channel-salience graph (vertices + flow edges).',
   docs: GRAPH_FLOW_DOCS,

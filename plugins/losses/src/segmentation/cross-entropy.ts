@@ -67,6 +67,7 @@ export const classWeightsSchema = {
 
 export const crossEntropyComponent = defineComponent<CrossEntropyOptions, LossTerm>({
   kind: 'loss',
+  role: 'supervised',
   name: 'ce',
   description: 'Pixel-wise cross-entropy, optionally class-weighted.',
   docs: [

@@ -39,6 +39,7 @@ export class DiceCeLoss extends StatelessTerm implements LossTerm {
 
 export const diceCeComponent = defineComponent<DiceCeOptions, LossTerm>({
   kind: 'loss',
+  role: 'supervised',
   name: 'dice-ce',
   description: 'Weighted sum of cross-entropy and soft Dice.',
   docs: [

@@ -52,6 +52,7 @@ export const diceSchemaProperties = {
 
 export const diceComponent = defineComponent<DiceOptions, LossTerm>({
   kind: 'loss',
+  role: 'supervised',
   name: 'dice',
   description: 'Soft Dice loss per class (batch-level), optional background exclusion.',
   docs: [
