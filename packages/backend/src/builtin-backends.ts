@@ -7,12 +7,5 @@ import { wasmBackend } from './backends/wasm-backend';
 /** The backends this package ships, highest `auto` priority first. */
 export const BUILTIN_BACKENDS: readonly ComputeBackend[] = [tfjsNodeGpuBackend, tfjsNodeBackend, nativeBackend, wasmBackend, cpuBackend];
 
-/** Other spellings users reach for; all map to a component name. */
-export const BACKEND_ALIASES: Readonly<Record<string, string>> = {
-  tensorflow: 'tfjs-node',
-  node: 'tfjs-node',
-  gpu: 'tfjs-node-gpu',
-  cuda: 'tfjs-node-gpu',
-  onednn: 'native',
-  dnnl: 'native',
-};
+/** Other spellings users reach for (each backend's `aliases`), alias → component name. */
+export const BACKEND_ALIASES: Readonly<Record<string, string>> = Object.fromEntries(BUILTIN_BACKENDS.flatMap((b) => (b.aliases ?? []).map((alias) => [alias, b.name])));

@@ -33,6 +33,7 @@ const DOCS: Record<string, string> = {
 function withOptions(backend: ComputeBackend, threads: number | undefined): ComputeBackend {
   return {
     name: backend.name,
+    ...(backend.aliases ? { aliases: backend.aliases } : {}),
     priority: backend.priority,
     probe: () => backend.probe(),
     activate: (opts = {}) => backend.activate({ ...(threads !== undefined ? { threads } : {}), ...opts }),

@@ -22,6 +22,7 @@ export function nativePrecisions(isa: string): ComputePrecision[] {
  */
 export const nativeBackend: ComputeBackend = {
   name: 'native',
+  aliases: ['onednn', 'dnnl'],
   priority: 250,
   async probe(): Promise<BackendProbe> {
     const load = loadNativeAddon();

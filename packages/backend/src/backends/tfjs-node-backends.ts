@@ -18,10 +18,11 @@ function nvidiaGpuVisible(): boolean {
   return fs.existsSync('/proc/driver/nvidia/version') || fs.existsSync('/dev/nvidia0');
 }
 
-function nativeBackend(name: 'tfjs-node' | 'tfjs-node-gpu', priority: number): ComputeBackend {
+function nativeBackend(name: 'tfjs-node' | 'tfjs-node-gpu', priority: number, aliases: readonly string[]): ComputeBackend {
   const packageName = `@tensorflow/${name}`;
   return {
     name,
+    aliases,
     priority,
     async probe(): Promise<BackendProbe> {
       if (name === 'tfjs-node-gpu' && !nvidiaGpuVisible()) {
@@ -47,6 +48,6 @@ function nativeBackend(name: 'tfjs-node' | 'tfjs-node-gpu', priority: number): C
 }
 
 /** `@tensorflow/tfjs-node-gpu`: libtensorflow with CUDA; chosen first under `auto` when it loads and a GPU is visible. */
-export const tfjsNodeGpuBackend = nativeBackend('tfjs-node-gpu', 400);
+export const tfjsNodeGpuBackend = nativeBackend('tfjs-node-gpu', 400, ['gpu', 'cuda']);
 /** `@tensorflow/tfjs-node`: libtensorflow on CPU (oneDNN, all cores). */
-export const tfjsNodeBackend = nativeBackend('tfjs-node', 300);
+export const tfjsNodeBackend = nativeBackend('tfjs-node', 300, ['tensorflow', 'node']);

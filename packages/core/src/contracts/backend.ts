@@ -63,6 +63,8 @@ export interface BackendMemory {
 
 export interface ComputeBackend {
   readonly name: string;
+  /** Other names a manifest or `--backend` may use for it (e.g. `gpu` for tfjs-node-gpu). */
+  readonly aliases?: readonly string[];
   /** Higher wins under `auto` (tfjs-node-gpu 400, tfjs-node 300, native 250, wasm 200, cpu 100). */
   readonly priority: number;
   probe(): Promise<BackendProbe>;
