@@ -9,6 +9,7 @@ export * from './util/paired-bootstrap';
 export * from './util/seeded-math-random';
 export * from './run/atomic-write';
 export * from './run/weight-integrity';
+export * from './run/weight-file';
 export * from './run/run-directory';
 export * from './contracts/backbone';
 export * from './contracts/module';

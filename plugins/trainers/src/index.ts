@@ -42,7 +42,6 @@ export { exportModel, type ExportOptions, type ModelCard } from './export/export
 // Building blocks for other plugins and tools.
 export { loadSnapshot, saveSnapshot } from './checkpoint/final-weights';
 export { CheckpointStore, type CheckpointState, type TrainingPosition } from './checkpoint/checkpoint-store';
-export { readWeights, writeWeights, assignWeights } from './checkpoint/weight-file';
 export type { Optimizer, Param, OptimizerState } from './optim/optimizer';
 export type { Schedule } from './schedules/schedule';
 export { DiceMetric } from './metrics/dice';

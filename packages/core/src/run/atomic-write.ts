@@ -55,3 +55,18 @@ export async function writeDirAtomic(target: string, fill: (tmpDir: string) => P
     throw e;
   }
 }
+
+/**
+ * Write and fsync a file in place, for files inside a folder that is published by renaming a temporary folder
+ * (writeDirAtomic): without the fsync a power loss right after the rename could leave a published folder whose
+ * files were still only in the page cache.
+ */
+export async function writeFileSynced(file: string, data: string | Uint8Array): Promise<void> {
+  const handle = await fs.open(file, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,7 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  assignWeights,
   defineComponent,
   GraphFlowError,
+  readWeights,
+  writeWeights,
   type ComponentContext,
   type FeatureParaphraser,
   type NamedWeight,
@@ -11,7 +14,6 @@ import {
 import { ConvLayer, leakyRelu } from '../util/conv';
 import { componentRng } from '../util/seed';
 import { requireTaps } from '../util/taps';
-import { loadWeights, saveWeights } from '../util/weight-files';
 import { stopGradient } from '../util/stop-gradient';
 
 export interface ParaphraserOptions {
@@ -117,11 +119,11 @@ export class Paraphraser implements FeatureParaphraser {
   }
 
   save(dir: string): Promise<void> {
-    return saveWeights(dir, this.architecture, this.weights());
+    return writeWeights(dir, this.weights(), { architecture: this.architecture });
   }
 
-  load(dir: string): Promise<void> {
-    return loadWeights(dir, this.architecture, this.weights());
+  async load(dir: string): Promise<void> {
+    assignWeights(this.weights(), await readWeights(dir, { architecture: this.architecture }), { dir, what: this.architecture });
   }
 
   dispose(): void {

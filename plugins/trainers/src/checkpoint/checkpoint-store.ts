@@ -1,10 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { GraphFlowError, checkJsonDigest, isGraphFlowError, withJsonDigest, writeDirAtomic, writeJsonAtomic, type RngState, type WarningSink } from '@graphflow/core';
+import { GraphFlowError, assignWeights, checkJsonDigest, isGraphFlowError, readWeights, withJsonDigest, writeDirAtomic, writeFileSynced, writeJsonAtomic, writeWeights, type NamedVariable, type RngState, type WarningSink } from '@graphflow/core';
 import type { Optimizer, Param } from '../optim/optimizer';
 import type { TrainablePart } from '../training/trainable-part';
-import { writeFileSynced } from './synced-write';
-import { assignWeights, readWeights, writeWeights, type NamedVariable } from './weight-file';
 
 export const CHECKPOINT_FORMAT = 'graphflow-checkpoint/1';
 

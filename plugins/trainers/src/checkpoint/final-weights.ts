@@ -1,9 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { GraphFlowError, checkJsonDigest, withJsonDigest, writeDirAtomic, type WarningSink } from '@graphflow/core';
+import { GraphFlowError, assignWeights, checkJsonDigest, readWeights, withJsonDigest, writeDirAtomic, writeFileSynced, writeWeights, type WarningSink } from '@graphflow/core';
 import type { TrainablePart } from '../training/trainable-part';
-import { writeFileSynced } from './synced-write';
-import { assignWeights, readWeights, writeWeights } from './weight-file';
 
 /** Index of a weights-only snapshot (a stage's `final/` or `best/`). */
 export interface SnapshotInfo {

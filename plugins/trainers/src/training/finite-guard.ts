@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { GraphFlowError, describeNonFinite, findNonFinite, type NonFiniteTensor } from '@graphflow/core';
-import type { NamedVariable } from '../checkpoint/weight-file';
+import { GraphFlowError, describeNonFinite, findNonFinite, type NonFiniteTensor, type NamedVariable } from '@graphflow/core';
 
 /** Stops training before a NaN/Inf update is applied, naming the term and step so the cause can be found. */
 export function assertFiniteTerms(terms: Record<string, number>, step: number, stage: string): void {

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { NamedVariable } from '@graphflow/core';
 import type { LossTerm, NamedWeight, SegmentationModel, TrainableModule } from '@graphflow/core';
-import type { NamedVariable } from '../checkpoint/weight-file';
 import type { Param } from '../optim/optimizer';
 
 /**

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import { GraphFlowError, TOKENS, describeNonFinite, type Batch, type SegmentationData, type StageContext } from '@graphflow/core';
+import { GraphFlowError, TOKENS, describeNonFinite, type Batch, type SegmentationData, type StageContext, type NamedVariable } from '@graphflow/core';
 import { CheckpointStore, type NamedOptimizer, type TrainingPosition } from '../checkpoint/checkpoint-store';
-import type { NamedVariable } from '../checkpoint/weight-file';
 import { loadSnapshot, saveSnapshot } from '../checkpoint/final-weights';
 import type { TrainablePart } from './trainable-part';
 import { ProgressReporter, type ProgressOptions } from './progress-reporter';
