@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkPluginConsent, findTrustedProjects, preparePipeline, runPipeline, openRun, GraphFlowError, type ManifestPluginEntry, type Problem } from '../src';
+import { checkPluginConsent, findTrustedProjects, preparePipeline, runPipeline, openRun, workspaceFolders, GraphFlowError, type ManifestPluginEntry, type Problem } from '../src';
 import { tempDir, writeJson } from './support/fixture-plugin';
 
 /** A plugin whose mere import leaves traces: a marker file beside it and a global flag. */
@@ -180,4 +180,16 @@ test('an inherited plugin (extends, another folder) is reported in the base mani
   assert.equal(await imported(path.join(runDir, 'planted')), false);
   const opened = await openRun(runDir, { defaultPlugins: [], consent: { projectDir: project, allowed: [path.join(runDir, 'planted')] }, logLevel: 'silent' });
   assert.ok(opened.registry.listPlugins().some((p) => p.name === 'planted'));
+});
+
+test('workspaceFolders maps npm workspaces as npm does: folders with a package.json, ** at any depth, ! excludes, node_modules never', async () => {
+  const root = await tempDir();
+  for (const folder of ['pkgs/a', 'pkgs/skip', 'pkgs/no-manifest', 'deep/x/y', 'deep/node_modules/z', 'apps/web']) {
+    await fs.mkdir(path.join(root, folder), { recursive: true });
+    if (!folder.endsWith('no-manifest')) await writeJson(path.join(root, folder, 'package.json'), { name: folder.replace(/\//g, '-') });
+  }
+  const found = workspaceFolders(root, { workspaces: ['pkgs/*', 'deep/**', 'apps/web/', '!pkgs/skip'] }).map((f) => path.relative(root, f).split(path.sep).join('/')).sort();
+  assert.deepEqual(found, ['apps/web', 'deep/x/y', 'pkgs/a']);
+  assert.deepEqual(workspaceFolders(root, { workspaces: { packages: ['apps/*'] } }).map((f) => path.relative(root, f)), ['apps/web'.split('/').join(path.sep)]);
+  assert.deepEqual(workspaceFolders(root, { workspaces: 'pkgs/*' }), []);
 });

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { globSync } from 'tinyglobby';
 import type { Problem } from '../errors/graphflow-error';
 import { resolvePluginPath, type PluginReference } from './plugin-loader';
 
@@ -84,61 +85,22 @@ function isFile(file: string): boolean {
   }
 }
 
-function subfolders(dir: string): string[] {
-  try {
-    return fs
-      .readdirSync(dir, { withFileTypes: true })
-      .filter((d) => (d.isDirectory() || d.isSymbolicLink()) && d.name !== 'node_modules' && !d.name.startsWith('.'))
-      .map((d) => d.name);
-  } catch {
-    return [];
-  }
-}
-
-function globSegment(segment: string): RegExp {
-  const body = segment.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
-  return new RegExp(`^${body}$`);
-}
-
-/** The folders an npm `workspaces` pattern (`packages/*`, `tools/**`, `apps/web`) names, below `root`. */
-function expandWorkspacePattern(root: string, pattern: string): string[] {
-  const segments = pattern.split('/').filter((s) => s !== '' && s !== '.');
-  const out = new Set<string>();
-  const walk = (dir: string, i: number, depth: number): void => {
-    if (depth > 8) return;
-    if (i === segments.length) {
-      out.add(path.resolve(dir));
-      return;
-    }
-    const segment = segments[i]!;
-    if (segment === '**') {
-      walk(dir, i + 1, depth);
-      for (const sub of subfolders(dir)) walk(path.join(dir, sub), i, depth + 1);
-    } else if (/[*?]/.test(segment)) {
-      const re = globSegment(segment);
-      for (const sub of subfolders(dir)) if (re.test(sub)) walk(path.join(dir, sub), i + 1, depth + 1);
-    } else {
-      walk(path.join(dir, segment), i + 1, depth + 1);
-    }
-  };
-  walk(root, 0, 0);
-  return [...out];
-}
-
 /** The package folders of a package.json's npm `workspaces` (array or `{ packages }`, `!` patterns exclude). */
 export function workspaceFolders(dir: string, pkg: Record<string, unknown>): string[] {
   const ws = pkg['workspaces'];
-  const patterns = Array.isArray(ws) ? ws : typeof ws === 'object' && ws !== null && Array.isArray((ws as { packages?: unknown }).packages) ? ((ws as { packages: unknown[] }).packages) : [];
-  const included = new Set<string>();
-  const excluded = new Set<string>();
-  for (const pattern of patterns) {
-    if (typeof pattern !== 'string' || pattern === '') continue;
-    const negated = pattern.startsWith('!');
-    for (const folder of expandWorkspacePattern(dir, negated ? pattern.slice(1) : pattern)) {
-      if (isFile(path.join(folder, 'package.json'))) (negated ? excluded : included).add(folder);
-    }
-  }
-  return [...included].filter((f) => !excluded.has(f));
+  const patterns = (Array.isArray(ws) ? ws : typeof ws === 'object' && ws !== null && Array.isArray((ws as { packages?: unknown }).packages) ? (ws as { packages: unknown[] }).packages : [])
+    .filter((p): p is string => typeof p === 'string' && p !== '');
+  const included = patterns.filter((p) => !p.startsWith('!'));
+  if (included.length === 0) return [];
+  // As npm maps workspaces: each pattern names folders holding a package.json; `!` patterns exclude.
+  const manifests = globSync(included.map((p) => `${p.replace(/\/+$/, '')}/package.json`), {
+    cwd: dir,
+    absolute: true,
+    onlyFiles: true,
+    deep: 10,
+    ignore: ['**/node_modules/**', ...patterns.filter((p) => p.startsWith('!')).map((p) => `${p.slice(1).replace(/\/+$/, '')}/package.json`)],
+  });
+  return [...new Set(manifests.map((file) => path.dirname(path.resolve(file))))];
 }
 
 function trustedProject(packageJson: string, pkg: Record<string, unknown>): TrustedProject {
