@@ -123,6 +123,25 @@ describe('their statistics on hand-built tensors', () => {
     assert.ok(Math.abs(hot - 4 * base) < 1e-4, `${hot} vs 4 × ${base}`);
   });
 
+  test('DIST with two classes leaves out the degenerate inter-class term, so tied student logits get a bounded gradient', () => {
+    const zt = randomTensor([1, 4, 4, 2], 21) as tf.Tensor4D;
+    const zs = randomTensor([1, 4, 4, 2], 22) as tf.Tensor4D;
+    const intraOnly = scalar(distLoss(zs, zt, { ...DIST, beta: 0 }));
+    assert.ok(Math.abs(scalar(distLoss(zs, zt, DIST)) - intraOnly) < 1e-7, 'with K = 2, β has no effect');
+    // A fresh student: its two logits nearly tie at every pixel (differences ~0.1, some far smaller). The two-class
+    // Pearson per pixel is singular at a tie; without it the gradient is intra's alone and stays moderate.
+    const base = randomTensor([1, 4, 4, 1], 23);
+    const spread = Array.from(tf.mul(randomTensor([1, 4, 4, 1], 24), 0.1).dataSync());
+    spread[0] = 1e-7;
+    const fresh = tf.concat([base, tf.add(base, tf.tensor4d(spread, [1, 4, 4, 1]))], 3) as tf.Tensor4D;
+    const grad = (beta: number) => tf.grad((z: tf.Tensor) => distLoss(z as tf.Tensor4D, zt, { ...DIST, beta }))(fresh);
+    const largest = scalar(tf.max(tf.abs(grad(1))) as tf.Scalar);
+    assert.ok(Number.isFinite(largest) && largest < 10, `largest gradient ${largest}`);
+    assert.deepEqual(Array.from(grad(1).dataSync()), Array.from(grad(0).dataSync()));
+    const perPixel = tf.grad((z: tf.Tensor) => tf.sum(weightedPearson(tf.softmax(tf.reshape(z, [-1, 2])), tf.softmax(tf.reshape(zt, [-1, 2])), 1)) as tf.Scalar)(fresh);
+    assert.ok(scalar(tf.max(tf.abs(perPixel)) as tf.Scalar) > 100 * largest, 'the left-out per-pixel relation is the singular one');
+  });
+
   test('DIST with a region of interest counts only its pixels', () => {
     const zs = randomTensor([1, 4, 4, 3], 8) as tf.Tensor4D;
     const zt = randomTensor([1, 4, 4, 3], 9) as tf.Tensor4D;
