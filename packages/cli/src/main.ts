@@ -171,7 +171,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .addOption(pluginOption())
     .addOption(allowPluginsOption())
     .option('-o, --out <dir>', 'exact ablation folder to create')
-    .option('--resume', 'continue the ablation in the existing --out folder: keep runs that finished with the same manifest, continue interrupted ones, run the missing ones (new variants or seeds)')
+    .option('--resume', 'continue the ablation in the existing --out folder: keep runs that finished with the same manifest, continue interrupted ones, run the missing ones (new variants or seeds); it compares manifests, not code, so after changing a component remove the folders of the rows it affects')
     .option('--smoke', 'a few steps per stage only')
     .addOption(backendOption())
     .addOption(new Option('--log-level <level>', 'console log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadManifest, preparePipeline, runPipeline, sharedDatasetPath, type Override, type PluginSetup, type PreparedPipeline, type RunOutcome } from '@graphflow/core';
@@ -52,9 +52,15 @@ export async function findRecipes(dir: string = EXAMPLES_DIR): Promise<Recipe[]>
   return (await jsonFiles(dir)).filter((f) => !f.file.endsWith(VARIANTS_SUFFIX)).map((f) => ({ file: f.file, id: f.rel.join('/'), fragment: f.fragment }));
 }
 
-/** Ablation variant files under examples/; each applies to the `manifest.json` beside it. */
+/**
+ * Ablation variant files under examples/; `<name>.variants.json` applies to the `<name>.json` beside it when there is
+ * one (e.g. semi-supervised.variants.json → semi-supervised.json), else to the `manifest.json` beside it.
+ */
 export async function findVariantFiles(dir: string = EXAMPLES_DIR): Promise<{ file: string; manifest: string; id: string }[]> {
-  return (await jsonFiles(dir)).filter((f) => f.file.endsWith(VARIANTS_SUFFIX)).map((f) => ({ file: f.file, manifest: path.join(path.dirname(f.file), 'manifest.json'), id: f.rel.join('/') }));
+  return (await jsonFiles(dir)).filter((f) => f.file.endsWith(VARIANTS_SUFFIX)).map((f) => {
+    const own = f.file.slice(0, -VARIANTS_SUFFIX.length) + '.json';
+    return { file: f.file, manifest: existsSync(own) ? own : path.join(path.dirname(f.file), 'manifest.json'), id: f.rel.join('/') };
+  });
 }
 
 /**

@@ -37,6 +37,7 @@ const EXPECTED = [
   'custom-loss/manifest.json',
   'chasedb1/manifest.json',
   'chasedb1/study/manifest.json',
+  'chasedb1/study/semi-supervised.json',
 ];
 
 let recipes: Recipe[] = [];
