@@ -44,6 +44,7 @@ function withOptions(backend: ComputeBackend, threads: number | undefined): Comp
 export default definePlugin({
   name: '@graphflow/backend',
   version: '0.1.0',
+  graphflow: '^0.1.0',
   register(api) {
     for (const backend of BUILTIN_BACKENDS) {
       api.component<{ threads?: number }, ComputeBackend>({

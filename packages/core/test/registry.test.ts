@@ -80,3 +80,18 @@ test('suggest finds near-miss ids within and across kinds', async () => {
   assert.equal(registry.suggest('stage/completely-different'), undefined);
   assert.throws(() => registry.require('loss/graphflow'), (e: GraphFlowError) => e.code === 'GF_COMPONENT_UNKNOWN' && e.problems[0]?.suggestion === 'loss/graph-flow');
 });
+
+test('plugin metadata is checked before register runs: core version range and plugins it depends on (fastify-plugin style)', async () => {
+  const registry = new Registry();
+  let ran = 0;
+  const plugin = (name: string, extra: Record<string, unknown>) => definePlugin({ name, ...extra, register: (api) => { ran++; api.component(component(name)); } });
+  await assert.rejects(registry.use(plugin('future', { version: '2.0.0', graphflow: '>=9.0.0' })), (e: GraphFlowError) => e.code === 'GF_PLUGIN_VERSION_MISMATCH' && /plugin "future" 2\.0\.0 needs @graphflow\/core >=9\.0\.0, but this is \d/.test(e.message) && e.exitCode === 2);
+  await assert.rejects(registry.use(plugin('typo-range', { graphflow: 'latest please' })), (e: GraphFlowError) => e.code === 'GF_PLUGIN_INVALID' && /not a semver range/.test(e.message));
+  await assert.rejects(registry.use(plugin('needs-base', { dependencies: ['base'] })), (e: GraphFlowError) => e.code === 'GF_PLUGIN_DEPENDENCY_MISSING' && /"needs-base" needs "base" registered before it \(loaded so far: none\)/.test(e.message));
+  assert.equal(ran, 0, 'no register ran');
+  assert.equal(registry.get('loss/future'), undefined);
+  await registry.use(plugin('base', { graphflow: '^0.1.0' }));
+  await registry.use(plugin('needs-base', { dependencies: ['base'], graphflow: '0.x' }));
+  assert.equal(ran, 2);
+  assert.ok(registry.get('loss/needs-base'));
+});

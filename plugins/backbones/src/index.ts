@@ -25,6 +25,7 @@ export { unetComponent, transUNetComponent, mobileUNetComponent, enetComponent, 
 const plugin = definePlugin({
   name: '@graphflow/backbones',
   version: '0.1.0',
+  graphflow: '^0.1.0',
   register(api) {
     api.component(unetComponent);
     api.component(transUNetComponent);

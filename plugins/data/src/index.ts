@@ -51,6 +51,7 @@ const VERSION = '0.1.0';
 export default definePlugin({
   name: '@graphflow/data',
   version: VERSION,
+  graphflow: '^0.1.0',
   register(api) {
     for (const c of [folderDataset, busiDataset, cvcClinicDbDataset, kvasirDataset, synapseDataset, syntheticDataset]) api.component(c as never);
     for (const t of transformComponents) api.component(t);

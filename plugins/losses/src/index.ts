@@ -41,6 +41,7 @@ export const LOSS_COMPONENTS = [
 export default definePlugin({
   name: '@graphflow/losses',
   version: '0.1.0',
+  graphflow: '^0.1.0',
   register(api) {
     for (const component of LOSS_COMPONENTS) api.component(component as Parameters<typeof api.component>[0]);
   },

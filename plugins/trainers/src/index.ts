@@ -27,6 +27,7 @@ export const TRAINER_COMPONENTS: readonly ComponentDefinition<never, unknown>[] 
 export default definePlugin({
   name: '@graphflow/trainers',
   version: '0.1.0',
+  graphflow: '^0.1.0',
   register(api) {
     for (const c of TRAINER_COMPONENTS) api.component(c as Parameters<typeof api.component>[0]);
   },

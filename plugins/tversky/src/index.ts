@@ -8,6 +8,7 @@ import { tverskyComponent, focalTverskyComponent } from './tversky-loss';
 export default definePlugin({
   name: '@graphflow/plugin-tversky',
   version: '0.1.0',
+  graphflow: '^0.1.0',
   register(api) {
     api.component(tverskyComponent);
     api.component(focalTverskyComponent);

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   GF_CHECKPOINT_CORRUPT:
     'A weight or checkpoint file is damaged: its SHA-256 does not match, it is truncated, its index is malformed (bad shape, offset, size or dtype), or it holds NaN/Inf values; the error names the file and the tensor. A resume falls back to the previous intact checkpoint when there is one.',
   GF_MANIFEST_LIMIT: `A manifest (or a file it extends, an override, an ablation variants file) exceeds a size limit: ${describeLimits()}. The error names the file, the JSON pointer where known, the limit and the value found.`,
+  GF_PLUGIN_VERSION_MISMATCH: "A plugin declares (`graphflow`) a range of @graphflow/core versions that the loaded core is outside of; nothing of the plugin was registered. Install a plugin version made for this core, or this core for the plugin.",
+  GF_PLUGIN_DEPENDENCY_MISSING: 'A plugin declares `dependencies` on plugins that were not registered before it; list them earlier in the manifest\'s `plugins` (or load them by default). Nothing of the plugin was registered.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -112,6 +112,13 @@ export interface GraphFlowPlugin {
   /** Package-like name, e.g. `@graphflow/losses` or `graphflow-plugin-tversky`. */
   name: string;
   version?: string;
+  /**
+   * Semver range of @graphflow/core the plugin works with (as fastify-plugin's `fastify`), e.g. `^0.1.0`; checked
+   * before `register` runs: GF_PLUGIN_VERSION_MISMATCH when the loaded core is outside it.
+   */
+  graphflow?: string;
+  /** Names of plugins that must be registered before this one: GF_PLUGIN_DEPENDENCY_MISSING otherwise. */
+  dependencies?: readonly string[];
   /** JSON Schema for options given to the plugin in the manifest's `plugins` entry. */
   schema?: JsonSchema;
   register(api: PluginApi, options: Record<string, unknown>): void | Promise<void>;

@@ -6,6 +6,7 @@ import { BUILTIN_KINDS } from './builtin-kinds';
 import { createAjv, type ValidateFunction } from './schema-compiler';
 import { CORE_VERSION } from '../version';
 import type Ajv from 'ajv';
+import * as semver from 'semver';
 
 const NAME_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
@@ -51,10 +52,11 @@ export class Registry {
     if (this.plugins.some((p) => p.name === plugin.name)) {
       return this.plugins.find((p) => p.name === plugin.name)!;
     }
+    const where = source ? { file: source } : {};
+    this.checkMetadata(plugin, where);
     const staged: RegisteredComponent[] = [];
     const stagedKinds: RegisteredKind[] = [];
     const pluginLogger = this.logger?.child({ plugin: plugin.name });
-    const where = source ? { file: source } : {};
     const api: PluginApi = {
       logger: pluginLogger ?? (silentLogger() as Logger),
       coreVersion: CORE_VERSION,
@@ -83,6 +85,28 @@ export class Registry {
     this.plugins.push(info);
     pluginLogger?.debug({ components: info.components }, 'plugin registered');
     return info;
+  }
+
+  /** fastify-plugin's checks: the core version range and the plugins this one needs, before its register runs. */
+  private checkMetadata(plugin: GraphFlowPlugin, where: { file?: string }): void {
+    if (plugin.graphflow !== undefined) {
+      if (typeof plugin.graphflow !== 'string' || semver.validRange(plugin.graphflow) === null) {
+        throw new GraphFlowError('GF_PLUGIN_INVALID', `plugin "${plugin.name}" declares graphflow: ${JSON.stringify(plugin.graphflow)}, which is not a semver range (e.g. "^0.1.0")`, where);
+      }
+      if (!semver.satisfies(CORE_VERSION, plugin.graphflow, { includePrerelease: true })) {
+        throw new GraphFlowError('GF_PLUGIN_VERSION_MISMATCH', `plugin "${plugin.name}"${plugin.version ? ` ${plugin.version}` : ''} needs @graphflow/core ${plugin.graphflow}, but this is ${CORE_VERSION}`, where);
+      }
+    }
+    if (plugin.dependencies !== undefined) {
+      if (!Array.isArray(plugin.dependencies) || plugin.dependencies.some((d) => typeof d !== 'string')) {
+        throw new GraphFlowError('GF_PLUGIN_INVALID', `plugin "${plugin.name}" declares dependencies that are not a list of plugin names`, where);
+      }
+      const missing = plugin.dependencies.filter((d) => !this.plugins.some((p) => p.name === d));
+      if (missing.length > 0) {
+        const loaded = this.plugins.map((p) => p.name);
+        throw new GraphFlowError('GF_PLUGIN_DEPENDENCY_MISSING', `plugin "${plugin.name}" needs ${missing.map((m) => `"${m}"`).join(', ')} registered before it (loaded so far: ${loaded.length ? loaded.join(', ') : 'none'})`, where);
+      }
+    }
   }
 
   private prepare(
