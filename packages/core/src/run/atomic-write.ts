@@ -10,13 +10,7 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await writeFileSynced(tmp, data);
   try {
     await fs.rename(tmp, file);
   } catch (e) {
