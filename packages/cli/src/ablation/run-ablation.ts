@@ -236,15 +236,13 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
     else if (basePlan.kind === 'unfinished') await runPipeline({ ...common, resumeDir: baseDir });
   }
   const reuse = { runDir: baseDir, stages: earlier };
+  const finished = (report: RunReport, outDir: string): VariantRun => ({ status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics, trained) });
   const runOne = async (overrides: Override[], outDir: string): Promise<VariantRun> => {
     const resumed = plans.get(outDir);
-    if (resumed?.kind === 'done') {
-      const report = resumed.report;
-      return { status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics, trained) };
-    }
+    if (resumed?.kind === 'done') return finished(resumed.report, outDir);
     try {
       const { report } = await runPipeline(resumed?.kind === 'unfinished' ? { ...common, resumeDir: outDir, reuse } : { ...common, overrides, outDir, reuse });
-      return { status: report.status, runDir: outDir, seconds: report.seconds, metrics: pickMetrics(report, stage.name, request.metrics, trained) };
+      return finished(report, outDir);
     } catch (e) {
       const report = JSON.parse(await fs.readFile(path.join(outDir, 'report.json'), 'utf8').catch(() => 'null')) as RunReport | null;
       if (!report) throw e;
