@@ -18,7 +18,8 @@
         "native/ops/adam_update.cc",
         "native/ops/batch_mat_mul.cc",
         "native/ops/space_to_batch.cc",
-        "native/ops/clip_by_value_grad.cc"
+        "native/ops/clip_by_value_grad.cc",
+        "native/ops/transpose.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_CPP_EXCEPTIONS", "NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -81,6 +81,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spaceToBatch", Napi::Function::New(env, Guarded<SpaceToBatch>));
   exports.Set("batchToSpace", Napi::Function::New(env, Guarded<BatchToSpace>));
   exports.Set("clipByValueGrad", Napi::Function::New(env, Guarded<ClipByValueGrad>));
+  exports.Set("transpose", Napi::Function::New(env, Guarded<Transpose>));
   exports.Set("adamUpdate", Napi::Function::New(env, Guarded<AdamUpdate>));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("setPrecision", Napi::Function::New(env, SetPrecision));

@@ -40,6 +40,8 @@ export interface NativeAddon {
   spaceToBatch(heap: Uint8Array, geometry: Int32Array, x: number, y: number, elementBytes: number): void;
   /** geometry: [N, H, W, C, bh, bw, cropTop, cropLeft, Hb, Wb]; x [bh·bw·N, Hb, Wb, C] → y [N, H, W, C]. */
   batchToSpace(heap: Uint8Array, geometry: Int32Array, x: number, y: number, elementBytes: number): void;
+  /** x of `shape` → y of dims shape[perm[i]] (tf.transpose), 1- or 4-byte elements, rank ≤ 6. */
+  transpose(heap: Uint8Array, shape: Int32Array, perm: Int32Array, x: number, y: number, elementBytes: number): void;
   /** dx = min ≤ x ≤ max ? dy : 0 over `count` floats. */
   clipByValueGrad(heap: Uint8Array, count: number, dy: number, x: number, dx: number, min: number, max: number): void;
   /** attrs: [beta1, beta2, 1−beta1, 1−beta2, epsilon, lr, c1, c2, weightDecay, lr·weightDecay, decoupled ? 1 : 0] */

@@ -13,7 +13,7 @@ export { selectBackend, activateBackend, assertTrainingKernels, type BackendLogg
 export { runDoctor, formatDoctorReport, type DoctorReport, type DoctorBackendEntry } from './doctor';
 export { kernelCoverage, TRAINING_KERNELS, TRAINING_KERNELS_BY_FAMILY } from './kernels/training-kernels';
 export { registerWasmTrainingKernels, WASM_TRAINING_KERNELS, WASM_FASTER_KERNELS } from './kernels/wasm/wasm-training-kernels';
-export { registerDilatedConvGradients, dilatedConvGradient } from './gradients/dilated-conv-gradients';
+export { registerDilatedConvGradients, dilatedConvGradient } from '@graphflow/core';
 export { registerGraphFlowGradients } from './gradients/graphflow-gradients';
 export { makeBatchNormGradient } from './gradients/batch-norm-gradient';
 export { defineCompositeKernel, runCompositeKernel } from './kernels/composite-kernel';

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '../src/select-backend';
-import { registerDilatedConvGradients } from '../src/gradients/dilated-conv-gradients';
+import { registerDilatedConvGradients } from '@graphflow/core';
 import { closeness, randomData, runOn } from './support/compare-backends';
 
 /**

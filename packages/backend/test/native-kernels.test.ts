@@ -124,6 +124,15 @@ const NATIVE_CASES: Case[] = [
     },
   },
   {
+    name: 'transpose: ENet channel permute [0,3,2,1], rank 2, 3 and 5, int32 and bool, and its gradient',
+    shapes: [[1, 6, 5, 7], [4, 9], [2, 3, 5], [2, 1, 3, 2, 4]],
+    fn: (a, b, c, d) => [
+      tf.transpose(a!, [0, 3, 2, 1]), tf.transpose(b!), tf.transpose(c!, [2, 0, 1]), tf.transpose(d!, [4, 2, 0, 3, 1]),
+      tf.transpose(c!.mul(10).toInt(), [1, 2, 0]).toFloat(), tf.transpose(c!.greater(0), [2, 1, 0]).toFloat(),
+      ...tf.grads((x: tf.Tensor) => tf.transpose(x, [0, 3, 2, 1]).mul(tf.tensor(randomData([1, 7, 5, 6], 31), [1, 7, 5, 6])).sum())([a!]),
+    ],
+  },
+  {
     name: 'concat and split on inner and leading axes, int32 and bool',
     shapes: [[3, 2, 4], [3, 5, 4]],
     fn: (a, b) => [
@@ -198,7 +207,7 @@ describe('native kernels match cpu', { skip }, () => {
     const names = [
       'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'DepthwiseConv2dNative', 'DepthwiseConv2dNativeBackpropInput',
       'DepthwiseConv2dNativeBackpropFilter', 'FusedConv2D', 'FusedDepthwiseConv2D', 'MaxPoolGrad', 'Concat', 'SplitV', 'FusedBatchNorm', 'Identity', 'BatchMatMul', 'SpaceToBatchND', 'BatchToSpaceND', 'GraphFlowClipByValueGrad', '_FusedMatMul',
-      'GraphFlowBatchNormTraining', 'GraphFlowBatchNormTrainingGrad', 'Prelu', 'GraphFlowPreluGrad',
+      'GraphFlowBatchNormTraining', 'GraphFlowBatchNormTrainingGrad', 'Prelu', 'GraphFlowPreluGrad', 'Transpose',
     ];
     for (const name of names) {
       const s = stats.get(name);

@@ -19,6 +19,8 @@ export * from './contracts/stage';
 export * from './contracts/metric';
 export * from './contracts/backend';
 export * from './ops/batch-norm-training';
+export * from './ops/dilated-conv2d';
+export { registerDilatedConvGradients, dilatedConvGradient } from './ops/dilated-conv-gradients';
 export * from './version';
 export * from './util/suggest';
 export * from './logging/logger';

@@ -19,4 +19,5 @@ Napi::Value BatchMatMul(const Napi::CallbackInfo& info);
 Napi::Value SpaceToBatch(const Napi::CallbackInfo& info);
 Napi::Value ClipByValueGrad(const Napi::CallbackInfo& info);
 Napi::Value BatchToSpace(const Napi::CallbackInfo& info);
+Napi::Value Transpose(const Napi::CallbackInfo& info);
 }  // namespace gfn

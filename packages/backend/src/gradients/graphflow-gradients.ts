@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { makeBatchNormGradient } from './batch-norm-gradient';
-import { registerDilatedConvGradients } from './dilated-conv-gradients';
+import { registerDilatedConvGradients } from '@graphflow/core';
 import { makeClipByValueGradient } from './clip-by-value-gradient';
 import { makePreluGradient } from './prelu-gradient';
 import { tileGradient } from './tile-gradient';

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { dilatedConv2d } from '@graphflow/core';
 import type { CountsMacs } from '../model/model-size';
 
 export interface DilatedConv2DArgs {
@@ -11,11 +12,11 @@ export interface DilatedConv2DArgs {
 }
 
 /**
- * A stride-1 'same' convolution with dilation, computed as space-to-batch → undilated 'valid' conv →
- * batch-to-space (how TensorFlow implements atrous convolution). tfjs' Conv2D computes dilated convolutions
- * forward but has no gradient for them ("dilation rates greater than 1 are not yet supported in gradients");
- * these three ops all have gradients. Output equals Conv2D with the same dilation bit for bit, so `save`
- * writes it as a standard `Conv2D` (see PORTABLE_CLASS_NAMES) and saved students load with plain tfjs.
+ * A stride-1 'same' convolution with dilation, through core's `dilatedConv2d`: one dilated Conv2D kernel call,
+ * differentiable on every backend (tfjs' Conv2D computes dilated convolutions forward but has no gradient for them;
+ * core installs one). It is its own class rather than tf.layers' Conv2D because that one runs `tf.fused.conv2d`,
+ * whose custom gradient refuses dilation. `save` writes it as a standard `Conv2D` (see PORTABLE_CLASS_NAMES), so
+ * saved students load with plain tfjs.
  * [N,H,W,Cin] → [N,H,W,filters].
  */
 export class DilatedConv2D extends tf.layers.Layer implements CountsMacs {
@@ -51,21 +52,8 @@ export class DilatedConv2D extends tf.layers.Layer implements CountsMacs {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0]! : inputs) as tf.Tensor4D;
-      const [rh, rw] = this.dilationRate;
-      const [kh, kw] = this.kernelSize;
-      const [, h, w] = x.shape;
-      // 'same' padding of the dilated kernel, plus extra rows/cols so each side is divisible by its rate.
-      const padH = rh * (kh - 1);
-      const padW = rw * (kw - 1);
-      const extraH = (rh - ((h + padH) % rh)) % rh;
-      const extraW = (rw - ((w + padW) % rw)) % rw;
-      const top = Math.floor(padH / 2);
-      const left = Math.floor(padW / 2);
-      const grids = tf.spaceToBatchND(x, [rh, rw], [[top, padH - top + extraH], [left, padW - left + extraW]]);
-      const conv = tf.conv2d(grids as tf.Tensor4D, this.kernel.read() as tf.Tensor4D, 1, 'valid');
-      let y = tf.batchToSpaceND(conv, [rh, rw], [[0, extraH], [0, extraW]]);
-      if (this.bias) y = tf.add(y, this.bias.read());
-      return y;
+      const y = dilatedConv2d(x, this.kernel.read() as tf.Tensor4D, this.dilationRate);
+      return this.bias ? tf.add(y, this.bias.read()) : y;
     });
   }
 

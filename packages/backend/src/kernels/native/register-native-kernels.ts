@@ -15,6 +15,7 @@ import { maxPoolGradNative } from './max-pool-grad';
 import { preluGradNative, preluNative } from './prelu';
 import { batchToSpaceNative, spaceToBatchNative } from './space-to-batch';
 import { splitVNative } from './split-v';
+import { transposeNative } from './transpose';
 import { NATIVE_TF_BACKEND } from './native-kernel';
 
 /** The kernels the addon runs; everything else on `native` is the wasm backend's own kernel. */
@@ -42,6 +43,7 @@ const NATIVE_KERNELS: readonly ((addon: NativeAddon) => tf.KernelConfig)[] = [
   clipByValueGradNative,
   preluNative,
   preluGradNative,
+  transposeNative,
 ];
 
 let registered: string[] | undefined;
