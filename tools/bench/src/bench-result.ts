@@ -47,6 +47,14 @@ export function tfjsEngineName(backend: string): string {
   return precision === 'bfloat16' ? `${base}-bf16` : base;
 }
 
+/** The students mode's name for the PyTorch twin among its `--backends`. */
+export const PYTORCH_ENGINE = 'pytorch';
+
+/** A row's engine: `pytorch` for the twin, else the tfjs backend's display name. */
+export function engineName(backend: string): string {
+  return backend === PYTORCH_ENGINE ? PYTORCH_ENGINE : tfjsEngineName(backend);
+}
+
 /** A backend as the bench lists it: `native`, or `native:bfloat16` for that backend in another precision. */
 export function parseBackendSpec(spec: string): { name: string; precision?: ComputePrecision } {
   const [name, precision] = spec.split(':');

@@ -8,7 +8,7 @@ import { runTfjsEngine } from './run-tfjs-engine';
 import { runPytorchTwin } from './pytorch-twin';
 import { isSkip, tfjsEngineName, type EngineResult } from './bench-result';
 import { formatTable } from './format-table';
-import { formatStudentsReport, runStudentEngine, runStudentsBench, type StudentEngineResult } from './students';
+import { benchModel, formatStudentsReport, runStudentEngine, runStudentsBench, type StudentEngineResult } from './students';
 
 const HELP = `Usage: npm run bench -- [options]   (or: npx nx run @graphflow/bench:bench -- [options])
 
@@ -30,7 +30,11 @@ Students mode: npm run bench -- --students [--size 256] [--batch 1] [--backends 
   built by its @graphflow/backbones component at its defaults, on each tfjs backend, one child process per model
   and backend: inference at size×size (default 256, batch default 1), one training step (forward, softmax CE,
   backward, Adam) at 128×128 batch 4 with its top-12 kernel profile, and params/FLOPs from model.summary(size, size).
-  --backends default native,native:bfloat16,wasm; --out default bench-results/students-latest.json.
+  --backends default native,native:bfloat16,wasm,pytorch, where pytorch is the PyTorch twin of each tf.layers model:
+  its layer graph exported and rebuilt layer for layer in torch (tools/bench/python/layer_graph_twin.py), checked to
+  have the same trainable params, timed the same way in the same run (--no-torch leaves it out); the table then has
+  the first tfjs backend's time ÷ the twin's. --out default bench-results/students-latest.json.
+  --models LIST     only these (mobile-unet, enet, erfnet, unet, transunet; default all five)
   --student KEY     internal (with --engine): the model to run in this process`;
 
 function main(): void {
@@ -39,7 +43,7 @@ function main(): void {
       size: { type: 'string' }, base: { type: 'string' }, batch: { type: 'string' }, threads: { type: 'string' },
       iterations: { type: 'string' }, warmup: { type: 'string' }, backends: { type: 'string' }, cpu: { type: 'boolean' },
       'no-torch': { type: 'boolean' }, out: { type: 'string' }, engine: { type: 'string' }, help: { type: 'boolean' },
-      students: { type: 'boolean' }, student: { type: 'string' },
+      students: { type: 'boolean' }, student: { type: 'string' }, models: { type: 'string' },
     },
   });
   if (values.help) {
@@ -68,9 +72,11 @@ function main(): void {
         });
       return;
     }
-    const backends = (values.backends ?? 'native,native:bfloat16,wasm').split(',').map((x) => x.trim()).filter(Boolean);
+    const backends = (values.backends ?? 'native,native:bfloat16,wasm,pytorch').split(',').map((x) => x.trim()).filter(Boolean)
+      .filter((b) => !(values['no-torch'] && b === 'pytorch'));
     const out = values.out ?? path.join(__dirname, '..', '..', '..', '..', 'bench-results', 'students-latest.json');
-    const report = runStudentsBench({ script: __filename, backends, size, batch, warmup, iterations, threads, out });
+    const models = values.models?.split(',').map((x) => benchModel(x.trim()));
+    const report = runStudentsBench({ script: __filename, backends, ...(models ? { models } : {}), size, batch, warmup, iterations, threads, out });
     console.log(formatStudentsReport(report));
     console.log(`\nJSON written to ${path.relative(process.cwd(), out)}`);
     return;

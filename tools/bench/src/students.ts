@@ -5,10 +5,12 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '@graphflow/backend';
 import { Registry, type ComponentContext, type ModelSummary, type SegmentationModel } from '@graphflow/core';
-import backbonesPlugin from '@graphflow/backbones';
+import backbonesPlugin, { LayersSegmentationModel } from '@graphflow/backbones';
 import { KernelTimer, type KernelTime } from './kernel-timer';
 import { median, peakRssMiB } from './stats';
-import { activateOptions, isSkip, parseBackendSpec, tfjsEngineName } from './bench-result';
+import { activateOptions, engineName, isSkip, parseBackendSpec, PYTORCH_ENGINE } from './bench-result';
+import { exportLayerGraph } from './layer-graph';
+import { findTorchPython } from './pytorch-twin';
 
 /** One network the `--students` mode measures: a `backbone/*` component of @graphflow/backbones and its options. */
 export interface BenchModel {
@@ -152,6 +154,7 @@ function phaseOf(samples: number[], size: number, batch: number): TimedPhase {
  * Adam update, at trainSize×trainSize, batch trainBatch; then one more step under the KernelTimer.
  */
 export async function runStudentEngine(o: StudentRunOptions): Promise<StudentEngineResult> {
+  if (o.backend === PYTORCH_ENGINE) return runStudentPytorchTwin(o);
   const spec = benchModel(o.student);
   const info = await activateBackend(parseBackendSpec(o.backend).name, activateOptions(o.backend, o.threads));
   const timer = new KernelTimer(info.tfBackend);
@@ -194,7 +197,7 @@ export async function runStudentEngine(o: StudentRunOptions): Promise<StudentEng
     return {
       model: spec.key,
       component: spec.component,
-      engine: tfjsEngineName(o.backend),
+      engine: engineName(o.backend),
       version: info.version,
       threads: info.threads,
       status: 'ok',
@@ -212,6 +215,69 @@ export async function runStudentEngine(o: StudentRunOptions): Promise<StudentEng
     model.dispose();
     optimizer.dispose();
     tf.dispose([images, trainImages, labels]);
+  }
+}
+
+/**
+ * The PyTorch twin of one model in the same run: the tf.layers graph built by its component (on the cpu backend,
+ * which only runs the initialisers here) is exported with exportLayerGraph and rebuilt by python/layer_graph_twin.py,
+ * then timed in the same two phases at the same sizes. The twin's trainable-parameter count must equal the
+ * model's, or the row is a failure: it would be timing another network.
+ */
+async function runStudentPytorchTwin(o: StudentRunOptions): Promise<StudentEngineResult> {
+  const spec = benchModel(o.student);
+  const base = { model: spec.key, component: spec.component, engine: PYTORCH_ENGINE, threads: o.threads ?? os.availableParallelism() };
+  const found = findTorchPython();
+  if (found.python === null) {
+    return { ...base, version: '-', status: 'skipped', note: `no Python with torch found (tried ${found.tried.join(', ')}); on Debian: apt-get install python3-torch, or set GRAPHFLOW_PYTHON` };
+  }
+  await activateBackend('cpu', {});
+  const { model, options } = await buildBenchModel(spec);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'graphflow-twin-'));
+  try {
+    if (!(model instanceof LayersSegmentationModel)) {
+      return { ...base, version: found.version, status: 'skipped', note: `${spec.component} is not a tf.layers model: no PyTorch twin` };
+    }
+    const summary = modelSummary(model, o.size);
+    let graph: ReturnType<typeof exportLayerGraph>;
+    try {
+      graph = exportLayerGraph(model.model);
+    } catch (e) {
+      // A layer class the twin does not rebuild (TransUNet's attention): nothing to compare, not a failure of either.
+      return { ...base, version: found.version, status: 'skipped', note: (e as Error).message };
+    }
+    const graphFile = path.join(dir, 'graph.json');
+    fs.writeFileSync(graphFile, JSON.stringify(graph));
+    const script = path.join(__dirname, '..', '..', 'python', 'layer_graph_twin.py');
+    const args = [script, '--graph', graphFile, '--in-channels', String(model.inChannels), '--classes', String(model.numClasses),
+      '--size', String(o.size), '--batch', String(o.batch), '--train-size', String(o.trainSize ?? TRAIN_SIZE), '--train-batch', String(o.trainBatch ?? TRAIN_BATCH),
+      '--iterations', String(o.iterations), '--warmup', String(o.warmup), '--threads', String(base.threads)];
+    const r = spawnSync(found.python, args, { encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 });
+    if (r.status !== 0) {
+      return { ...base, version: found.version, status: 'failed', note: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
+    }
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { version: string; threads: number; params: number; inferenceMs: number[]; trainMs: number[]; lastLoss: number; outputShape: number[]; peakRssMiB: number };
+    const expectedShape = [o.batch, model.numClasses, o.size, o.size];
+    const problems = [
+      ...(out.params !== summary.trainableParams ? [`twin has ${out.params} trainable params, the model ${summary.trainableParams}`] : []),
+      ...(JSON.stringify(out.outputShape) !== JSON.stringify(expectedShape) ? [`twin output ${JSON.stringify(out.outputShape)}, expected NCHW ${JSON.stringify(expectedShape)}`] : []),
+    ];
+    if (problems.length > 0) return { ...base, version: out.version, status: 'failed', note: problems.join('; ') };
+    return {
+      ...base,
+      version: out.version,
+      threads: out.threads,
+      status: 'ok',
+      note: found.python,
+      options,
+      summary,
+      inference: phaseOf(out.inferenceMs, o.size, o.batch),
+      train: { ...phaseOf(out.trainMs, o.trainSize ?? TRAIN_SIZE, o.trainBatch ?? TRAIN_BATCH), lastLoss: round(out.lastLoss, 4) },
+      peakRssMiB: Math.round(out.peakRssMiB),
+    };
+  } finally {
+    model.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -266,7 +332,7 @@ function runChild(o: StudentsBenchOptions, backend: string, m: BenchModel): Stud
     parsed = JSON.parse(last) as StudentEngineResult;
   } catch {
     const why = (r.stderr || (r.error ? r.error.message : '') || `exit ${r.status ?? r.signal}`).trim().split('\n').slice(-2).join(' ');
-    parsed = { model: m.key, component: m.component, engine: tfjsEngineName(backend), version: '-', threads: o.threads, status: 'failed', note: why };
+    parsed = { model: m.key, component: m.component, engine: engineName(backend), version: '-', threads: o.threads, status: 'failed', note: why };
   }
   // An optional backend that is not installed is a skip, not a failure.
   if (parsed.status === 'failed' && isSkip(parsed.note)) parsed.status = 'skipped';
@@ -287,7 +353,7 @@ export function runStudentsBench(o: StudentsBenchOptions): StudentsReport {
         results.push({ ...skipped, model: m.key, component: m.component });
         continue;
       }
-      process.stderr.write(`… ${m.key} on ${tfjsEngineName(backend)}\n`);
+      process.stderr.write(`… ${m.key} on ${engineName(backend)}\n`);
       const r = runChild(o, backend, m);
       if (r.status === 'skipped') skippedBackends.set(backend, r);
       results.push(r);
@@ -335,8 +401,20 @@ const ms = (v: number): string => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed
 /** The printed report: machine line, one row per model, the skipped/failed cells, then each backend's kernel profile per model. */
 export function formatStudentsReport(r: StudentsReport): string {
   const s = r.settings;
-  const engines = s.backends.map(tfjsEngineName);
-  const head = ['model', 'role', 'params', `GFLOP@${s.inference.size}²`, ...engines.flatMap((e) => [`${e} infer ms`, `${e} train ms`])];
+  const engines = s.backends.map(engineName);
+  // The side-by-side ratio of the first tfjs backend listed to the PyTorch twin, when both ran.
+  const versus = engines.includes(PYTORCH_ENGINE) ? engines.find((e) => e !== PYTORCH_ENGINE) : undefined;
+  const head = ['model', 'role', 'params', `GFLOP@${s.inference.size}²`, ...engines.flatMap((e) => [`${e} infer ms`, `${e} train ms`]),
+    ...(versus ? [`${versus} ÷ pytorch (infer, train)`] : [])];
+  const okResult = (m: StudentsReport['models'][number], e: string): StudentEngineResult | undefined => {
+    const x = m.results.find((y) => y.engine === e);
+    return x?.status === 'ok' && x.inference && x.train ? x : undefined;
+  };
+  const ratio = (m: StudentsReport['models'][number]): string => {
+    const a = okResult(m, versus!);
+    const b = okResult(m, PYTORCH_ENGINE);
+    return a && b ? `${(a.inference!.medianMs / b.inference!.medianMs).toFixed(2)}×, ${(a.train!.medianMs / b.train!.medianMs).toFixed(2)}×` : '-';
+  };
   const problems = new Set<string>();
   const rows = r.models.map((m) => [
     m.key,
@@ -352,6 +430,7 @@ export function formatStudentsReport(r: StudentsReport): string {
       }
       return [`${ms(x.inference.medianMs)} (min ${ms(x.inference.minMs)})`, `${ms(x.train.medianMs)} (min ${ms(x.train.minMs)})`];
     }),
+    ...(versus ? [ratio(m)] : []),
   ]);
   const out = [
     `Students and teachers (@graphflow/backbones defaults): inference ${s.inference.size}×${s.inference.size} batch ${s.inference.batch}; ` +

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import type { ComponentContext, JsonSchema } from '@graphflow/core';
 import { enetComponent } from '@graphflow/backbones';
-import { BENCH_MODELS, formatStudentsReport, runStudentEngine, type StudentsReport } from '../src/students';
+import { BENCH_MODELS, buildBenchModel, benchModel, formatStudentsReport, runStudentEngine, type StudentsReport } from '../src/students';
+import { exportLayerGraph, TWIN_LAYER_CLASSES } from '../src/layer-graph';
+import { findTorchPython } from '../src/pytorch-twin';
+import { LayersSegmentationModel } from '@graphflow/backbones';
 
 /** Schema defaults, what the manifest validator fills in for `{}` (as the backbones plugin's own tests compute them). */
 function schemaDefaults(schema: JsonSchema): Record<string, unknown> {
@@ -59,5 +62,71 @@ describe('--students', () => {
     assert.equal(text.match(/tfjs-native: skipped: addon not built/g)?.length, 1);
     assert.match(text, /tfjs-wasm · unet: .*600 ms in 30 kernels/);
     assert.match(text, /Conv2DBackpropFilter +300\.0 ms +50\.0 %/);
+  });
+
+  it('the layer graph keeps inbound layers, channels and the computing config in Keras names; unknown classes are refused', async () => {
+    await tf.setBackend('cpu');
+    const input = tf.input({ shape: [null, null, 3] as unknown as number[], name: 'image' });
+    const conv = tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', useBias: false, name: 'c1' }).apply(input) as tf.SymbolicTensor;
+    const pool = tf.layers.maxPooling2d({ poolSize: 2, name: 'p1' }).apply(input) as tf.SymbolicTensor;
+    const cat = tf.layers.concatenate({ name: 'cat' }).apply([conv, pool]) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: cat });
+    const graph = exportLayerGraph(model);
+    assert.deepEqual(graph.inputs, ['image']);
+    assert.deepEqual(graph.outputs, ['cat']);
+    const byName = Object.fromEntries(graph.layers.map((l) => [l.name, l]));
+    assert.deepEqual(byName['c1'], { name: 'c1', className: 'Conv2D', inbound: ['image'], inChannels: [3], outChannels: 8,
+      config: { filters: 8, kernel_size: [3, 3], strides: [2, 2], padding: 'same', dilation_rate: [1, 1], use_bias: false, activation: 'linear' } });
+    assert.deepEqual(byName['cat']!.inbound, ['c1', 'p1']);
+    assert.deepEqual(byName['cat']!.inChannels, [8, 3]);
+    assert.equal(byName['cat']!.outChannels, 11);
+
+    const dense = tf.layers.dense({ units: 2, name: 'fc' }).apply(input) as tf.SymbolicTensor;
+    assert.throws(() => exportLayerGraph(tf.model({ inputs: input, outputs: dense })), /layer "fc": class Dense has no PyTorch twin/);
+    model.dispose();
+  });
+
+  it('every shipped student exports with known classes only; a channel Permute leaves the last axis spatial (null)', async () => {
+    await tf.setBackend('cpu');
+    for (const key of ['mobile-unet', 'enet', 'erfnet']) {
+      const { model } = await buildBenchModel(benchModel(key));
+      assert.ok(model instanceof LayersSegmentationModel);
+      const graph = exportLayerGraph(model.model);
+      assert.equal(graph.layers.length, model.model.layers.length);
+      for (const l of graph.layers) assert.ok(TWIN_LAYER_CLASSES.includes(l.className), l.className);
+      if (key === 'enet') {
+        const permute = graph.layers.find((l) => l.className === 'Permute')!;
+        assert.deepEqual(permute.config, { dims: [3, 2, 1] });
+        assert.equal(permute.outChannels, null);
+      }
+      model.dispose();
+    }
+  });
+
+  const torch = findTorchPython();
+  it('the PyTorch twin of ENet has its trainable params and output shape, and times both phases', {
+    timeout: 120_000,
+    skip: torch.python === null ? `no Python with torch (tried ${torch.tried.join(', ')}); apt-get install python3-torch` : false,
+  }, async () => {
+    const r = await runStudentEngine({ backend: 'pytorch', student: 'enet', size: 32, batch: 1, iterations: 1, warmup: 0, threads: 1, trainSize: 32, trainBatch: 2 });
+    // status ok means the twin's trainable-parameter count and NCHW output shape matched (it fails otherwise).
+    assert.equal(r.status, 'ok', r.note);
+    assert.equal(r.engine, 'pytorch');
+    assert.equal(r.summary!.trainableParams, 358_593);
+    for (const v of [r.inference!.medianMs, r.train!.medianMs]) assert.ok(Number.isFinite(v) && v > 0, `latency ${v}`);
+    assert.ok(Number.isFinite(r.train!.lastLoss) && r.train!.lastLoss > 0);
+  });
+
+  it('with the twin listed, the table gives the first tfjs backend ÷ pytorch for both phases', () => {
+    const row = (engine: string, infer: number, train: number) => ({ engine, version: '-', threads: 2, status: 'ok' as const, model: 'enet', component: 'backbone/enet',
+      inference: { size: 256, batch: 1, iterations: 3, medianMs: infer, minMs: infer }, train: { size: 128, batch: 4, iterations: 3, medianMs: train, minMs: train, lastLoss: 0.7 } });
+    const report: StudentsReport = {
+      date: '2026-01-01', machine: { cpuModel: 'Test CPU', cpus: 2, memoryGiB: 8, node: 'v20', platform: 'linux/x64' }, loadAverage1mAtStart: 0, loadAverage1mAtEnd: 0,
+      settings: { inference: { size: 256, batch: 1 }, train: { size: 128, batch: 4, step: '' }, warmup: 1, iterations: 3, threads: 2, backends: ['native', 'pytorch'], sizeSource: '' },
+      models: [{ key: 'enet', component: 'backbone/enet', role: 'student', params: 366_945, flops: 9.4e8, results: [row('tfjs-native', 40, 200), row('pytorch', 80, 250)] }],
+    };
+    const text = formatStudentsReport(report);
+    assert.match(text, /tfjs-native ÷ pytorch \(infer, train\)/);
+    assert.match(text, /enet .*40\.0 \(min 40\.0\) +200 \(min 200\) +80\.0 \(min 80\.0\) +250 \(min 250\) +0\.50×, 0\.80×/);
   });
 });
