@@ -29,7 +29,7 @@ Students mode: npm run bench -- --students [--size 256] [--batch 1] [--backends 
   Times the shipped students (backbone/mobile-unet, enet, erfnet) and the teachers (backbone/unet, transunet), each
   built by its @graphflow/backbones component at its defaults, on each tfjs backend, one child process per model
   and backend: inference at size×size (default 256, batch default 1), one training step (forward, softmax CE,
-  backward, Adam) at 128×128 batch 4 with its top-12 kernel profile, and params/FLOPs from model.summary(size, size).
+  backward, GraphFlow's optimizer/adam as the trainers use it; torch.optim.Adam in the twin) at 128×128 batch 4 with its top-12 kernel profile, and params/FLOPs from model.summary(size, size).
   --backends default native,native:bfloat16,wasm,pytorch, where pytorch is the PyTorch twin of each tf.layers model:
   its layer graph exported and rebuilt layer for layer in torch (tools/bench/python/layer_graph_twin.py), checked to
   have the same trainable params, timed the same way in the same run (--no-torch leaves it out); the table then has

@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '@graphflow/backend';
 import { Registry, type ComponentContext, type ModelSummary, type SegmentationModel } from '@graphflow/core';
+import type { Optimizer } from '@graphflow/trainers';
 import backbonesPlugin, { LayersSegmentationModel } from '@graphflow/backbones';
+import trainersPlugin from '@graphflow/trainers';
 import { KernelTimer, type KernelTime } from './kernel-timer';
 import { median, peakRssMiB } from './stats';
 import { activateOptions, engineName, isSkip, parseBackendSpec, PYTORCH_ENGINE } from './bench-result';
@@ -45,15 +47,31 @@ export function benchModel(key: string): BenchModel {
 
 let registryPromise: Promise<Registry> | undefined;
 
-/** A registry holding only the backbones plugin, loaded as the framework loads it (`Registry.use`). */
-function backbonesRegistry(): Promise<Registry> {
+/** A registry holding the backbones and trainers plugins, loaded as the framework loads them (`Registry.use`). */
+function benchRegistry(): Promise<Registry> {
   registryPromise ??= (async () => {
     const registry = new Registry();
     await registry.use(backbonesPlugin);
+    await registry.use(trainersPlugin);
     return registry;
   })();
   return registryPromise;
 }
+
+/** A registered component built from `options` with its schema defaults filled in and its rules checked. */
+async function createComponent<T>(id: string, given: Record<string, unknown>): Promise<{ value: T; options: Record<string, unknown> }> {
+  const registered = (await benchRegistry()).require(id);
+  const options: Record<string, unknown> = structuredClone(given);
+  if (!registered.validate(options)) {
+    throw new Error(`${id}: invalid options ${JSON.stringify(given)}: ${JSON.stringify(registered.validate.errors)}`);
+  }
+  const violations = registered.definition.rules?.(options) ?? [];
+  if (violations.length > 0) throw new Error(`${id}: ${violations.map((v) => v.message).join('; ')}`);
+  return { value: (await registered.definition.create(options, {} as ComponentContext)) as T, options };
+}
+
+/** The optimizer a manifest's `optimizer/adam` at lr 1e-3 gives (fused into one kernel per variable on native). */
+export const TRAIN_OPTIMIZER = { component: 'optimizer/adam', options: { lr: 1e-3 } } as const;
 
 export interface BuiltModel {
   model: SegmentationModel;
@@ -68,14 +86,7 @@ export interface BuiltModel {
  * Needs an active backend: creating the weights runs initializers.
  */
 export async function buildBenchModel(m: BenchModel): Promise<BuiltModel> {
-  const registered = (await backbonesRegistry()).require(m.component);
-  const options: Record<string, unknown> = structuredClone(m.options);
-  if (!registered.validate(options)) {
-    throw new Error(`${m.component}: invalid options ${JSON.stringify(m.options)}: ${JSON.stringify(registered.validate.errors)}`);
-  }
-  const violations = registered.definition.rules?.(options) ?? [];
-  if (violations.length > 0) throw new Error(`${m.component}: ${violations.map((v) => v.message).join('; ')}`);
-  const model = (await registered.definition.create(options, {} as ComponentContext)) as SegmentationModel;
+  const { value: model, options } = await createComponent<SegmentationModel>(m.component, m.options);
   return { model, options };
 }
 
@@ -162,7 +173,7 @@ export async function runStudentEngine(o: StudentRunOptions): Promise<StudentEng
   const { model, options } = await buildBenchModel(spec);
   const trainSize = o.trainSize ?? TRAIN_SIZE;
   const trainBatch = o.trainBatch ?? TRAIN_BATCH;
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = (await createComponent<Optimizer>(TRAIN_OPTIMIZER.component, TRAIN_OPTIMIZER.options)).value;
   const c = model.inChannels;
   const k = model.numClasses;
   const images = tf.randomNormal([o.batch, o.size, o.size, c], 0, 1, 'float32', 11) as tf.Tensor4D;
@@ -170,12 +181,14 @@ export async function runStudentEngine(o: StudentRunOptions): Promise<StudentEng
   const labels = tf.tidy(() => tf.oneHot(tf.randomUniform([trainBatch, trainSize, trainSize], 0, k, 'int32', 12) as tf.Tensor3D, k));
   try {
     const summary = modelSummary(model, o.size);
-    const vars = model.trainableVariables();
+    const params = model.weights().filter((w) => w.trainable).map((w) => ({ key: w.name, variable: w.variable }));
+    const vars = params.map((p) => p.variable);
     let lastLoss = NaN;
     const trainStep = (): void => {
-      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(labels, model.forward(trainImages, { training: true, taps: [] }).logits), true, vars);
-      lastLoss = loss!.dataSync()[0]!;
-      loss!.dispose();
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, model.forward(trainImages, { training: true, taps: [] }).logits) as tf.Scalar, vars);
+      optimizer.apply(params, params.map((p) => grads[p.variable.name]!), TRAIN_OPTIMIZER.options.lr);
+      lastLoss = value.dataSync()[0]!;
+      tf.dispose([value, ...Object.values(grads)]);
     };
     const inferStep = (): void => {
       const { logits } = model.forward(images, { training: false, taps: [] });
@@ -376,7 +389,7 @@ export function runStudentsBench(o: StudentsBenchOptions): StudentsReport {
     loadAverage1mAtEnd: round(os.loadavg()[0]!),
     settings: {
       inference: { size: o.size, batch: o.batch },
-      train: { size: TRAIN_SIZE, batch: TRAIN_BATCH, step: 'forward (training mode) + softmax cross-entropy vs random labels + backward + tf.train.adam(1e-3)' },
+      train: { size: TRAIN_SIZE, batch: TRAIN_BATCH, step: 'forward (training mode) + softmax cross-entropy vs random labels + backward (tf.variableGrads) + GraphFlow optimizer/adam lr 1e-3 (what stage/supervised and stage/distill train with)' },
       warmup: o.warmup,
       iterations: o.iterations,
       threads: o.threads,
@@ -434,7 +447,7 @@ export function formatStudentsReport(r: StudentsReport): string {
   ]);
   const out = [
     `Students and teachers (@graphflow/backbones defaults): inference ${s.inference.size}×${s.inference.size} batch ${s.inference.batch}; ` +
-      `training step ${s.train.size}×${s.train.size} batch ${s.train.batch} (forward, softmax CE, backward, Adam); median (min) of ${s.iterations} after ${s.warmup} warm-up`,
+      `training step ${s.train.size}×${s.train.size} batch ${s.train.batch} (forward, softmax CE, backward, GraphFlow optimizer/adam; PyTorch: torch.optim.Adam); median (min) of ${s.iterations} after ${s.warmup} warm-up`,
     `Params and FLOPs: model.summary(${s.inference.size}, ${s.inference.size}) as in \`graphflow summary\` (one image, FLOPs = 2 × MACs)`,
     `Machine: ${r.machine.cpuModel}, ${r.machine.cpus} CPU(s), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${s.threads} thread(s); ` +
       `1-min load ${r.loadAverage1mAtStart} → ${r.loadAverage1mAtEnd}${r.loadAverage1mAtStart > 0.5 ? '  (MACHINE UNDER LOAD: numbers are pessimistic)' : ''}`,
