@@ -18,6 +18,7 @@ export * from './contracts/loss';
 export * from './contracts/stage';
 export * from './contracts/metric';
 export * from './contracts/backend';
+export * from './contracts/tool';
 export * from './ops/batch-norm-training';
 export * from './ops/dilated-conv2d';
 export { registerDilatedConvGradients, dilatedConvGradient } from './ops/dilated-conv-gradients';

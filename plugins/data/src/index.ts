@@ -6,6 +6,7 @@ import { kvasirDataset } from './layouts/kvasir';
 import { synapseDataset } from './layouts/synapse';
 import { syntheticDataset } from './layouts/synthetic';
 import { transformComponents } from './transforms/transform-components';
+import { inspectDataToolComponent } from './inspect/inspect-tool';
 
 export { inspectData, renderContactSheet, type DataInspection, type PartitionReport } from './inspect/inspect-data';
 export { SegmentationDataset, preprocessEntry, type DataLogger, type DatasetDeps, type SkippedPair } from './dataset/segmentation-dataset';
@@ -55,5 +56,6 @@ export default definePlugin({
   register(api) {
     for (const c of [folderDataset, busiDataset, cvcClinicDbDataset, kvasirDataset, synapseDataset, syntheticDataset]) api.component(c as never);
     for (const t of transformComponents) api.component(t);
+    api.component(inspectDataToolComponent);
   },
 });

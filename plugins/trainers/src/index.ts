@@ -2,6 +2,7 @@ import { definePlugin, type ComponentDefinition } from '@graphflow/core';
 import { accuracyComponent, diceComponent, hd95Component, iouComponent } from './metrics/metric-components';
 import { adamComponent, adamwComponent, sgdComponent } from './optim/optimizer-components';
 import { constantComponent, cosineComponent, polyComponent, stepComponent } from './schedules/schedule-components';
+import { evaluateToolComponent, exportToolComponent, predictToolComponent } from './tools/tool-components';
 import { distillStageComponent, evaluateStageComponent, paraphraserStageComponent, predictStageComponent, supervisedStageComponent } from './stages/stage-components';
 
 /** Every component this plugin registers, in registration order. */
@@ -22,6 +23,9 @@ export const TRAINER_COMPONENTS: readonly ComponentDefinition<never, unknown>[] 
   iouComponent,
   accuracyComponent,
   hd95Component,
+  evaluateToolComponent,
+  predictToolComponent,
+  exportToolComponent,
 ];
 
 export default definePlugin({
@@ -33,7 +37,7 @@ export default definePlugin({
   },
 });
 
-// Functions the CLI wires into `graphflow predict | eval | export`.
+// The functions behind tool/predict, tool/evaluate and tool/export, for scripts that call them directly.
 export { predictImages, type PredictOptions, type PredictedFile } from './predict/predict-images';
 export { loadImageFiles, type ImageFileOptions } from './predict/image-files';
 export { evaluateModel, flattenSummary, type EvaluateOptions, type EvaluationResult, type CaseResult } from './evaluation/evaluate-model';

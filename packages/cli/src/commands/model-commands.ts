@@ -6,14 +6,18 @@ import {
   preparePipeline,
   backendChoice,
   selectBackend,
+  TOOL_IDS,
+  type EvaluateTool,
+  type ExportTool,
+  type InspectDataTool,
   type Metric,
+  type PredictTool,
+  type Registry,
   type Sample,
   type SegmentationData,
   type SegmentationModel,
 } from '@graphflow/core';
 import { container as globalContainer } from 'tsyringe';
-import { evaluateModel, evaluationTable, exportModel, loadImageFiles, predictImages } from '@graphflow/trainers';
-import { inspectData } from '@graphflow/data';
 import type { CliIo } from '../io';
 import { reportError } from '../errors';
 import { cliPluginSetup } from '../plugin-setup';
@@ -26,7 +30,11 @@ interface Common {
   json?: boolean;
 }
 
-const DEFAULT_METRICS = ['metric/dice', 'metric/iou', 'metric/accuracy', 'metric/hd95'];
+/** A `tool/*` component from the registry (the plugins loaded for this manifest or run), built with no options. */
+async function tool<T>(registry: Registry, id: string): Promise<T> {
+  const scope = new ComponentScope(registry, createLogger({ level: 'warn' }));
+  return (await scope.build({ type: id, options: {} }, id, globalContainer.createChildContainer())) as T;
+}
 
 /** Build components of a manifest (data, models) without a run folder: for summary and inspect. */
 async function manifestScope(manifest: string, options: Common & { set?: string[] }) {
@@ -73,7 +81,8 @@ export async function inspectCommand(manifest: string, options: Common & { set?:
       return 2;
     }
     const data = await resolve<SegmentationData>('data');
-    const report = await inspectData(data, path.resolve(options.out), { samples: Number(options.samples) });
+    const inspector = await tool<InspectDataTool>(prepared.registry, TOOL_IDS.inspectData);
+    const report = await inspector.inspect(data, path.resolve(options.out), { samples: Number(options.samples) });
     if (options.json) {
       io.out(`${JSON.stringify(report, null, 2)}\n`);
       return 0;
@@ -96,11 +105,12 @@ export async function evalCommand(reference: string, manifest: string | undefine
   try {
     const { opened, name, model } = await openModel(reference, options);
     const data = manifest ? await (await manifestScope(manifest, options)).resolve<SegmentationData>('data') : await opened.resolve<SegmentationData>('data');
+    const evaluator = await tool<EvaluateTool>(opened.registry, TOOL_IDS.evaluate);
     const scope = new ComponentScope(opened.registry, createLogger({ level: 'warn' }));
     const metrics: Metric[] = [];
-    for (const type of DEFAULT_METRICS) metrics.push((await scope.build({ type, options: {} }, `eval.${type}`, globalContainer.createChildContainer())) as Metric);
-    const result = await evaluateModel(model, data, { partition: options.partition, metrics, batchSize: Number(options.batchSize), inference: inferenceFrom(options) });
-    io.out(options.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${evaluationTable({ [name]: result }, metrics)}\n`);
+    for (const type of evaluator.defaultMetrics) metrics.push((await scope.build({ type, options: {} }, `eval.${type}`, globalContainer.createChildContainer())) as Metric);
+    const result = await evaluator.evaluate(model, data, { partition: options.partition, metrics, batchSize: Number(options.batchSize), inference: inferenceFrom(options) });
+    io.out(options.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${evaluator.table({ [name]: result }, metrics)}\n`);
     return 0;
   } catch (e) {
     return reportError(e, io, options.json);
@@ -115,7 +125,8 @@ export async function exportCommand(reference: string, options: Common & { out: 
     // Dataset-wide statistics are computed from the training images at build time: the card must carry the numbers,
     // since a consumer of the exported model has no training images to recompute them from.
     const statistics = data?.normalizationStatistics?.() ?? null;
-    const card = await exportModel(model, options.out, { inputSize: size, ...(data ? { classNames: data.classNames } : {}), preprocessing: { dataset: opened.manifest.data?.type, options: opened.manifest.data?.options, ...(statistics ? { statistics } : {}) } });
+    const exporter = await tool<ExportTool>(opened.registry, TOOL_IDS.export);
+    const card = await exporter.export(model, options.out, { inputSize: size, ...(data ? { classNames: data.classNames } : {}), preprocessing: { dataset: opened.manifest.data?.type, options: opened.manifest.data?.options, ...(statistics ? { statistics } : {}) } });
     io.out(options.json ? `${JSON.stringify(card, null, 2)}\n` : `exported ${name} (${card.architecture}, ${card.params.toLocaleString('en-US')} params) to ${path.resolve(options.out)}${card.tfjsModel ? ` — ${card.tfjsModel} loads with tf.loadLayersModel` : ''}\n`);
     return 0;
   } catch (e) {
@@ -141,6 +152,7 @@ function inferenceFrom(flags: InferenceFlags): Record<string, unknown> {
 export async function predictCommand(reference: string, images: string[], options: Common & InferenceFlags & { out: string; normalize?: 'zscore' | 'unit' | 'none'; size?: string; overlays: boolean }, io: CliIo): Promise<number> {
   try {
     const { opened, model } = await openModel(reference, options);
+    const predictor = await tool<PredictTool>(opened.registry, TOOL_IDS.predict);
     const data = opened.manifest.data ? await opened.resolve<SegmentationData>('data') : undefined;
     const trainingSize = data ? ([data.inputSize[0], data.inputSize[1]] as [number, number]) : undefined;
     // The run's own preprocessing (its normalization statistics, channels, size) unless the user overrides it.
@@ -155,9 +167,9 @@ export async function predictCommand(reference: string, images: string[], option
         io.err('error GF_OVERRIDE_INVALID: give --size HxW: the run has no data entry to take the input size from\n');
         return 2;
       }
-      samples = await loadImageFiles(images, { channels: model.inChannels, size, normalize: options.normalize ?? 'zscore' });
+      samples = await predictor.loadImages(images, { channels: model.inChannels, size, normalize: options.normalize ?? 'zscore' });
     }
-    const written = await predictImages(model, samples, { outDir: path.resolve(options.out), overlays: options.overlays, inference: inferenceFrom(options), ...(trainingSize ? { trainingSize } : {}) });
+    const written = await predictor.predict(model, samples, { outDir: path.resolve(options.out), overlays: options.overlays, inference: inferenceFrom(options), ...(trainingSize ? { trainingSize } : {}) });
     if (options.json) io.out(`${JSON.stringify(written, null, 2)}\n`);
     else for (const f of written) io.out(`${f.id}: ${f.mask}${f.overlay ? ` (overlay ${f.overlay})` : ''}\n`);
     return 0;

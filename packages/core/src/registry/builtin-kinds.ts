@@ -13,4 +13,5 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   { name: 'schedule', description: 'Learning-rate and loss-weight schedules.' },
   { name: 'hook', description: 'Callbacks run around stages and steps.' },
   { name: 'backend', description: 'TensorFlow.js compute backends and their kernel sets.' },
+  { name: 'tool', description: 'What `graphflow eval | predict | export | data inspect` run on a trained model or a dataset (TOOL_IDS).' },
 ];
