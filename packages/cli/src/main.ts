@@ -55,7 +55,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   program
     .command('list')
     .description('list registered components, optionally of one kind')
-    .argument('[kind]', 'backbone, module, loss, dataset, transform, stage, metric, optimizer, schedule, hook, backend, …')
+    .argument('[kind]', 'backbone, module, loss, dataset, transform, stage, metric, optimizer, schedule, backend, tool, …')
     .addOption(pluginOption())
     .addOption(allowPluginsOption('the --manifest names'))
     .option('-m, --manifest <file>', 'also load the plugins this manifest names')

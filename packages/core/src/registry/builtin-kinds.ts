@@ -11,7 +11,6 @@ export const BUILTIN_KINDS: readonly KindDefinition[] = [
   { name: 'metric', description: 'Segmentation metrics (Dice, IoU, accuracy, HD95 …).' },
   { name: 'optimizer', description: 'Gradient-descent optimizers.' },
   { name: 'schedule', description: 'Learning-rate and loss-weight schedules.' },
-  { name: 'hook', description: 'Callbacks run around stages and steps.' },
   { name: 'backend', description: 'TensorFlow.js compute backends and their kernel sets.' },
   { name: 'tool', description: 'What `graphflow eval | predict | export | data inspect` run on a trained model or a dataset (TOOL_IDS).' },
 ];
