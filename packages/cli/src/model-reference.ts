@@ -1,15 +1,12 @@
-import { GraphFlowError, closest, openRun, type OpenedRun, type ResolvedManifest, type SegmentationModel } from '@graphflow/core';
+import { GraphFlowError, closest, openRun, type OpenedRun, type Registry, type ResolvedManifest, type SegmentationModel } from '@graphflow/core';
 import { cliPluginSetup } from './plugin-setup';
+import { trainedModelOption } from './trained-model';
 
-/** Which model a stage trained, by stage type: the reference in its options that names the trained network. */
-const TRAINED_OPTION: Record<string, string> = { 'stage/supervised': 'model', 'stage/distill': 'student' };
-
-/** The model the last finished training stage produced (the distilled student in the paper's pipelines). */
-export function defaultModelName(manifest: ResolvedManifest): string | undefined {
+/** The model the last training stage trains (the distilled student in the paper's pipelines), as its component declares (`trains`). */
+export function defaultModelName(manifest: ResolvedManifest, registry: Registry): string | undefined {
   for (const stage of [...manifest.stages].reverse()) {
-    const key = TRAINED_OPTION[stage.type];
-    const ref = key ? stage.options[key] : undefined;
-    if (typeof ref === 'string' && ref.startsWith('models.')) return ref.slice('models.'.length);
+    const ref = trainedModelOption(stage, registry)?.ref;
+    if (ref?.startsWith('models.')) return ref.slice('models.'.length);
   }
   return undefined;
 }
@@ -29,7 +26,7 @@ export async function openModel(reference: string, options: { plugin?: string[];
   const runDir = hash > 0 ? reference.slice(0, hash) : reference;
   const opened = await openRun(runDir, { ...cliPluginSetup(options), ...(options.backend ? { backend: options.backend } : {}) });
   const names = Object.keys(opened.manifest.models);
-  const name = hash > 0 ? reference.slice(hash + 1) : defaultModelName(opened.manifest);
+  const name = hash > 0 ? reference.slice(hash + 1) : defaultModelName(opened.manifest, opened.registry);
   if (!name || !names.includes(name)) {
     const hint = name ? closest(name, names) : undefined;
     throw new GraphFlowError('GF_MANIFEST_REF', name ? `run ${opened.run.root} has no model "${name}"` : `say which model of ${opened.run.root} to use: <run-dir>#<model>`, {

@@ -54,6 +54,8 @@ test('malformed component definitions are rejected with GF_COMPONENT_INVALID', a
     { ...component('bad-schema'), schema: { properties: { x: { type: 'integr' } } } },
     { ...component('bad-role'), role: 'teacher' },
     { ...component('role-of-backbone', 'backbone'), role: 'supervised' },
+    { ...component('trains-of-loss'), trains: 'model' },
+    { ...component('trains-unknown-option', 'stage'), schema: { properties: { model: { type: 'string' } } }, trains: 'student' },
   ]) {
     await assert.rejects(
       registry.use(definePlugin({ name: `p-${bad.name}`, register: (api) => api.component(bad as never) })),
@@ -69,6 +71,12 @@ test('a loss declares its role, which the registry keeps', async () => {
   assert.equal(registry.get('loss/mine')?.definition.role, 'supervised');
   assert.equal(registry.get('loss/theirs')?.definition.role, 'distillation');
   assert.equal(registry.get('loss/silent')?.definition.role, undefined);
+});
+
+test('a stage declares which of its options names the model it trains', async () => {
+  const registry = new Registry();
+  await registry.use(definePlugin({ name: 'stages', register: (api) => api.component({ ...component('fit', 'stage'), schema: { properties: { net: { type: 'string' } } }, trains: 'net' }) }));
+  assert.equal(registry.get('stage/fit')?.definition.trains, 'net');
 });
 
 test('suggest finds near-miss ids within and across kinds', async () => {

@@ -15,7 +15,7 @@ import {
 } from '@graphflow/core';
 import { barChartPng } from './bar-chart';
 import { fileVariants, presetVariants, variantOverrides, type Preset, type Variant } from './variants';
-import { trainedModelOption } from './trained-model';
+import { trainedModelOption } from '../trained-model';
 import { seedEntry, seedOverride } from './seeds';
 import { summarize } from './seed-stats';
 import { pairedRows, renderPairedMarkdown, type PairedRow } from './paired-rows';
@@ -183,8 +183,8 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
     throw new GraphFlowError('GF_MANIFEST_REF', `no stage named "${request.stage}" (stages: ${names.join(', ')})`, { pointer: '/stages', ...(hint ? { problems: [{ code: 'GF_MANIFEST_REF', message: `no stage named "${request.stage}"`, pointer: '/stages', suggestion: hint }] } : {}) });
   }
   const stage = manifest.stages[index]!;
-  const trained = trainedModelOption(stage)?.ref;
-  const entry = request.seeds ? seedEntry(manifest, index, request.seedEntry, request.manifest) : undefined;
+  const trained = trainedModelOption(stage, registry)?.ref;
+  const entry = request.seeds ? seedEntry(manifest, registry, index, request.seedEntry, request.manifest) : undefined;
   const seedsOf = (v: Variant): { seed: number; overrides: Override[] }[] =>
     (request.seeds ?? []).map((seed) => ({ seed, overrides: [...request.overrides, ...variantOverrides(v), seedOverride(entry!, seed)] }));
   let variants: Variant[];

@@ -1,5 +1,5 @@
-import { GraphFlowError, closest, type Override, type ResolvedManifest } from '@graphflow/core';
-import { trainedModelOption } from './trained-model';
+import { GraphFlowError, closest, type Override, type Registry, type ResolvedManifest } from '@graphflow/core';
+import { trainedModelOption } from '../trained-model';
 
 /** Same bound as `initSeed` in the manifest schema, so a seed accepted here never fails validation later. */
 const MAX_SEED = 4294967295;
@@ -20,16 +20,18 @@ export function parseSeeds(text: string): number[] {
 
 /**
  * The `models.<name>` entry whose initSeed the seeds vary: the one given, else the model the stage trains
- * (`options.student` of a distillation stage, `options.model` of a supervised one). Checked before anything trains,
+ * (the option its component declares in `trains`: `student` of stage/distill, `model` of stage/supervised). Checked before anything trains,
  * since a wrong entry would otherwise surface only as a schema error on a half-created override, or not at all.
  */
-export function seedEntry(manifest: ResolvedManifest, stageIndex: number, explicit: string | undefined, file: string): string {
+export function seedEntry(manifest: ResolvedManifest, registry: Registry, stageIndex: number, explicit: string | undefined, file: string): string {
   const stage = manifest.stages[stageIndex]!;
-  const trained = trainedModelOption(stage);
+  const trained = trainedModelOption(stage, registry);
   const key = trained?.key;
   const ref = explicit ?? trained?.ref;
   if (ref === undefined) {
-    throw new GraphFlowError('GF_MANIFEST_INVALID', `stage "${stage.name}" has no options.student or options.model whose initial weights --seeds could vary; name the entry with --seed-entry models.<name>`, { file, pointer: `/stages/${stageIndex}` });
+    const declared = registry.get(stage.type)?.definition.trains;
+    const looked = declared !== undefined ? `options.${declared}` : 'options.student or options.model';
+    throw new GraphFlowError('GF_MANIFEST_INVALID', `stage "${stage.name}" has no ${looked} whose initial weights --seeds could vary; name the entry with --seed-entry models.<name>`, { file, pointer: `/stages/${stageIndex}` });
   }
   const name = /^models\.([^.]+)$/.exec(ref)?.[1];
   if (name === undefined || !Object.hasOwn(manifest.models, name)) {

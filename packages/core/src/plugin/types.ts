@@ -86,6 +86,12 @@ export interface ComponentDefinition<O = Record<string, unknown>, T = unknown> {
    * that declares nothing counts as distillation.
    */
   role?: LossRole;
+  /**
+   * Stages only: the option that names the model this stage trains (a `models.*` reference), e.g. `student` of a
+   * distillation stage. Commands read it to find the trained model of a run (`eval`, `predict`, `export`) and the
+   * entry whose initial weights `ablate --seeds` varies, without knowing any stage type.
+   */
+  trains?: string;
   /** Builds the component. May be async. Receives validated options with defaults filled in. */
   create: (options: O, ctx: ComponentContext) => T | Promise<T>;
 }

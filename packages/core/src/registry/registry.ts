@@ -134,6 +134,11 @@ export class Registry {
       if (definition.kind !== 'loss') throw bad(`declares role "${String(definition.role)}", which only losses have`);
       if (definition.role !== 'supervised' && definition.role !== 'distillation') throw bad(`has role "${String(definition.role)}"; a loss's role is "supervised" or "distillation"`);
     }
+    if (definition.trains !== undefined) {
+      if (definition.kind !== 'stage') throw bad(`declares trains "${String(definition.trains)}", which only stages have`);
+      const properties = (definition.schema as { properties?: Record<string, unknown> }).properties ?? {};
+      if (typeof definition.trains !== 'string' || !Object.hasOwn(properties, definition.trains)) throw bad(`declares trains "${String(definition.trains)}", which is not one of its options`);
+    }
     const id = `${definition.kind}/${definition.name}`;
     const existing = this.components.get(id) ?? staged.find((c) => c.id === id);
     if (existing) {

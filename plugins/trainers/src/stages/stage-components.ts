@@ -102,6 +102,7 @@ async function studentStage(kind: 'supervised' | 'distill', o: TrainingStageOpti
 export const supervisedStageComponent: ComponentDefinition<SupervisedOptions, Stage> = defineComponent<SupervisedOptions, Stage>({
   kind: 'stage',
   name: 'supervised',
+  trains: 'model',
   description: 'Train a network (teacher, or a student from scratch) on labeled data with weighted losses.',
   docs: 'Custom training loop: weighted loss terms, optimizer + schedule, gradient clipping, validation with best-weights selection and early stopping, checkpoints every N updates and at epoch ends, exact resume. Final weights: `<stage dir>/final/`.',
   schema: {
@@ -121,6 +122,7 @@ export const supervisedStageComponent: ComponentDefinition<SupervisedOptions, St
 export const distillStageComponent: ComponentDefinition<DistillOptions, Stage> = defineComponent<DistillOptions, Stage>({
   kind: 'stage',
   name: 'distill',
+  trains: 'student',
   description: 'Distill a student from a frozen teacher (supervised + distillation + adversarial terms, optional unlabeled data).',
   docs:
     'Trains the student and the loss terms’ own variables (translators) jointly with one optimizer; the teacher (and any paraphraser the losses use) stays frozen. Adversarial terms’ discriminators are updated with `adversaryOptimizer` at their update ratio. With `unlabeled: true`, each update also draws a batch from the `unlabeled` split that only label-free terms see (semi-supervised setting).',
