@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunReport } from '@graphflow/core';
+import type { RunReport } from '@graphflow/core/host';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const BIN = path.resolve(ROOT, '..', '..', 'packages', 'cli', 'dist', 'src', 'bin.js');

@@ -1,8 +1,9 @@
-import { chooseBackend, GraphFlowError, type BackendInfo, type BackendLogger, type ComputeBackend, type ComputePrecision } from '@graphflow/core';
+import { GraphFlowError, type BackendInfo, type ComputeBackend, type ComputePrecision } from '@graphflow/core';
+import { chooseBackend, type BackendLogger } from '@graphflow/core/host';
 import { BUILTIN_BACKENDS } from './builtin-backends';
 import { kernelCoverage, TRAINING_KERNELS } from './kernels/training-kernels';
 
-export type { BackendLogger } from '@graphflow/core';
+export type { BackendLogger } from '@graphflow/core/host';
 
 export interface SelectBackendOptions {
   /** Threads for backends that take a count (wasm); default: all cores. */

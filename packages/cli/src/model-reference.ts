@@ -1,4 +1,5 @@
-import { GraphFlowError, closest, openRun, type OpenedRun, type Registry, type ResolvedManifest, type SegmentationModel } from '@graphflow/core';
+import { GraphFlowError, closest, type Registry, type SegmentationModel } from '@graphflow/core';
+import { openRun, type OpenedRun, type ResolvedManifest } from '@graphflow/core/host';
 import { cliPluginSetup } from './plugin-setup';
 import { trainedModelOption } from './trained-model';
 

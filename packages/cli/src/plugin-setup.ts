@@ -1,4 +1,4 @@
-import type { PluginSetup } from '@graphflow/core';
+import type { PluginSetup } from '@graphflow/core/host';
 
 /** The plugin flags every command that loads a manifest or a run folder takes. */
 export interface PluginFlags {

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { RunReport } from '@graphflow/core';
+import type { RunReport } from '@graphflow/core/host';
 import { pickMetrics } from '../src/ablation/run-ablation';
 import { firstDifference } from '../src/ablation/resume-run';
 

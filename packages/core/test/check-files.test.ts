@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { checkManifestFiles, definePlugin, GraphFlowError, loadManifest, Registry, validateManifest } from '../src';
+import { definePlugin, GraphFlowError, Registry } from '../src';
+import { checkManifestFiles, loadManifest, validateManifest } from '../src/host';
 import { tempDir, writeJson } from './support/fixture-plugin';
 
 /** A dataset whose checkFiles reports its `root` when it is not "ok", recording what it was asked. */

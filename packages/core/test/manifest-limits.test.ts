@@ -2,18 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import {
-  ERROR_CODES,
-  GraphFlowError,
-  MANIFEST_LIMITS,
-  Registry,
-  applyOverrides,
-  findExcessiveNesting,
-  loadManifest,
-  mergeManifests,
-  parseOverride,
-  validateManifest,
-} from '../src';
+import { ERROR_CODES, GraphFlowError, Registry } from '../src';
+import { MANIFEST_LIMITS, applyOverrides, findExcessiveNesting, loadManifest, mergeManifests, parseOverride, validateManifest } from '../src/host';
 import { fixturePlugin, tempDir, writeJson } from './support/fixture-plugin';
 
 const protoKeys = () => Object.getOwnPropertyNames(Object.prototype).sort().join(',');

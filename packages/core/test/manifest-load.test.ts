@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { loadManifest, mergeManifests, parseOverride, applyOverrides, GraphFlowError } from '../src';
+import { GraphFlowError } from '../src';
+import { loadManifest, mergeManifests, parseOverride, applyOverrides } from '../src/host';
 import { tempDir, writeJson } from './support/fixture-plugin';
 
 test('extends: objects deep-merge, null deletes, named arrays merge by name, plugins union', async () => {

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { loadManifest, validateManifest, Registry, GraphFlowError, type Problem } from '../src';
+import { Registry, GraphFlowError, type Problem } from '../src';
+import { loadManifest, validateManifest } from '../src/host';
 import { fixturePlugin, tempDir, writeJson } from './support/fixture-plugin';
 
 async function validate(manifest: unknown) {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { runPipeline, openRun, Registry, ComponentScope, createLogger, TOKENS, refToken, GraphFlowError, type RunReport } from '../src';
+import { Registry, createLogger, TOKENS, refToken, GraphFlowError } from '../src';
+import { runPipeline, openRun, ComponentScope, type RunReport } from '../src/host';
 import { container as globalContainer } from 'tsyringe';
 import { fixturePlugin, FakeNet, tempDir, writeJson } from './support/fixture-plugin';
 

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { checkPluginConsent, findTrustedProjects, preparePipeline, runPipeline, openRun, workspaceFolders, GraphFlowError, type ManifestPluginEntry, type Problem } from '../src';
+import { GraphFlowError, type Problem } from '../src';
+import { checkPluginConsent, findTrustedProjects, preparePipeline, runPipeline, openRun, workspaceFolders, type ManifestPluginEntry } from '../src/host';
 import { tempDir, writeJson } from './support/fixture-plugin';
 
 /** A plugin whose mere import leaves traces: a marker file beside it and a global flag. */

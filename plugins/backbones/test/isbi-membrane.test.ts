@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { ComponentContext, JsonSchema, SegmentationModel } from '@graphflow/core';
 import { enetComponent } from '../src/index';
 import { trainSteps } from './backbone-contract';
-import { sharedDatasetPath } from '@graphflow/core';
+import { sharedDatasetPath } from '@graphflow/core/testing';
 
 const ROOT = sharedDatasetPath('isbi2012-membrane');
 const CROP = 64;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { FlipTransform, RandomScaleCropTransform, Rot90Transform, scanFolderLayout, SegmentationDataset, withDatasetDefaults } from '../src/index';
-import { sharedDatasetPath } from '@graphflow/core';
+import { sharedDatasetPath } from '@graphflow/core/testing';
 
 const ROOT = sharedDatasetPath('isbi2012-membrane');
 const present = existsSync(`${ROOT}/image/0.png`);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as core from '@graphflow/core';
+import * as host from '@graphflow/core/host';
 import plugin from '../src/index';
 import { tempDir } from './fixtures';
 
@@ -61,11 +62,11 @@ describe('plugin registration in the core Registry', () => {
       const file = path.join(dir, 'manifest.json');
       const data = { type: 'dataset/synthetic', options: { size: 32, count: 8, augment: [{ type: 'transform/flip' }, { type: 'transform/rotate', options: { degrees: [20, -20] } }] } };
       await fs.writeFile(file, JSON.stringify({ plugins: [], seed: 1, data, stages: [] }, null, 2));
-      const loaded = await core.loadManifest(file);
-      assert.throws(() => core.validateManifest(loaded, registry), (e: core.GraphFlowError) => e.problems.some((p) => p.pointer === '/data/options/augment/1/options/degrees' && /reversed/.test(p.message)));
+      const loaded = await host.loadManifest(file);
+      assert.throws(() => host.validateManifest(loaded, registry), (e: core.GraphFlowError) => e.problems.some((p) => p.pointer === '/data/options/augment/1/options/degrees' && /reversed/.test(p.message)));
       data.options.augment[1]!.options!.degrees = [-20, 20];
       await fs.writeFile(file, JSON.stringify({ plugins: [], seed: 1, data, stages: [] }, null, 2));
-      const ok = core.validateManifest(await core.loadManifest(file), registry);
+      const ok = host.validateManifest(await host.loadManifest(file), registry);
       assert.ok(ok.manifest);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });

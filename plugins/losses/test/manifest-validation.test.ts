@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { definePlugin, loadManifest, Registry, validateManifest, type GraphFlowError } from '@graphflow/core';
+import { definePlugin, Registry, type GraphFlowError } from '@graphflow/core';
+import { loadManifest, validateManifest } from '@graphflow/core/host';
 import lossesPlugin from '../src/index';
 
 /** Stand-ins for the backbone and stage plugins, with just the schema shape the real ones use for losses. */

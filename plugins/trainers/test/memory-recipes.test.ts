@@ -3,16 +3,8 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import pino from 'pino';
-import {
-  TOKENS,
-  createRunScope,
-  preparePipeline,
-  type BackendInfo,
-  type ComponentSpec,
-  type FeatureParaphraser,
-  type RunDirectory,
-  type SegmentationModel,
-} from '@graphflow/core';
+import { TOKENS, type BackendInfo, type ComponentSpec, type FeatureParaphraser, type RunDirectory, type SegmentationModel } from '@graphflow/core';
+import { createRunScope, preparePipeline } from '@graphflow/core/host';
 import { makeStageContext, tempDir } from './fixtures/stage-context';
 import type { Optimizer } from '../src/optim/optimizer';
 import { checkParaphraserStageMemory, checkStudentStageMemory } from '../src/stages/memory-preflight';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { runPipeline, type RunReport } from '@graphflow/core';
+import { runPipeline, type RunReport } from '@graphflow/core/host';
 import { tempDir } from './fixtures/stage-context';
 
 tf.setBackend('cpu');

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { DiceMetric } from '../src/metrics/dice';
 import { Hd95Metric } from '../src/metrics/hd95';
 import { loadImageFiles } from '../src/predict/image-files';
-import { sharedDatasetPath } from '@graphflow/core';
+import { sharedDatasetPath } from '@graphflow/core/testing';
 
 const ISBI = sharedDatasetPath('isbi2012-membrane');
 const skip = existsSync(path.join(ISBI, 'label', '0.png')) ? false : `ISBI 2012 data not found at ${ISBI}`;

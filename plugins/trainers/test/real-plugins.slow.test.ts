@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { runPipeline } from '@graphflow/core';
+import { runPipeline } from '@graphflow/core/host';
 import { tempDir } from './fixtures/stage-context';
 
 /**

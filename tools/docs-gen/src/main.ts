@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { createRegistry } from '@graphflow/core';
+import { createRegistry } from '@graphflow/core/host';
 import { buildProgram } from '@graphflow/cli';
 import { renderCli, renderComponents, renderErrors, renderManifest } from './render';
 

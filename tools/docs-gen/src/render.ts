@@ -1,4 +1,5 @@
-import { ERROR_CODES, manifestSchema, type Registry, type JsonSchema } from '@graphflow/core';
+import { ERROR_CODES, type Registry, type JsonSchema } from '@graphflow/core';
+import { manifestSchema } from '@graphflow/core/host';
 
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n+/g, ' ');

@@ -1,7 +1,8 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadManifest, preparePipeline, runPipeline, sharedDatasetPath, type Override, type PluginSetup, type PreparedPipeline, type RunOutcome } from '@graphflow/core';
+import { loadManifest, preparePipeline, runPipeline, type Override, type PluginSetup, type PreparedPipeline, type RunOutcome } from '@graphflow/core/host';
+import { sharedDatasetPath } from '@graphflow/core/testing';
 
 /** The repository root (this file is tools/recipe-check/dist/src/index.js once built). */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { GraphFlowError, type RunReport } from '@graphflow/core';
+import { GraphFlowError } from '@graphflow/core';
+import { type RunReport } from '@graphflow/core/host';
 
 /** What `ablate --resume` does with one planned run folder. */
 export type ResumePlan = { kind: 'new' } | { kind: 'done'; report: RunReport } | { kind: 'unfinished' };

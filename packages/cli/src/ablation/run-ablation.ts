@@ -1,18 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import {
-  GraphFlowError,
-  RunDirectory,
-  closest,
-  preparePipeline,
-  readJsonSource,
-  runPipeline,
-  writeJsonAtomic,
-  writeFileAtomic,
-  type Override,
-  type PluginSetup,
-  type RunReport,
-} from '@graphflow/core';
+import { GraphFlowError, RunDirectory, closest, writeJsonAtomic, writeFileAtomic } from '@graphflow/core';
+import { preparePipeline, readJsonSource, runPipeline, type Override, type PluginSetup, type RunReport } from '@graphflow/core/host';
 import { barChartPng } from './bar-chart';
 import { fileVariants, presetVariants, variantOverrides, type Preset, type Variant } from './variants';
 import { trainedModelOption } from '../trained-model';

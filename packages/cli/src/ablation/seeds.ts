@@ -1,4 +1,5 @@
-import { GraphFlowError, closest, type Override, type Registry, type ResolvedManifest } from '@graphflow/core';
+import { GraphFlowError, closest, type Registry } from '@graphflow/core';
+import { type Override, type ResolvedManifest } from '@graphflow/core/host';
 import { trainedModelOption } from '../trained-model';
 
 /** Same bound as `initSeed` in the manifest schema, so a seed accepted here never fails validation later. */

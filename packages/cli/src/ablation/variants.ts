@@ -1,4 +1,5 @@
-import { GraphFlowError, isPlainObject, joinPointer, overridePathProblem, type ComponentDefinition, type Override, type SourceFile, type StageSpec } from '@graphflow/core';
+import { GraphFlowError, joinPointer, type ComponentDefinition, type StageSpec } from '@graphflow/core';
+import { isPlainObject, overridePathProblem, type Override, type SourceFile } from '@graphflow/core/host';
 
 /** One ablation variant: a name and the overrides (`path → value`) that turn the base manifest into it. */
 export interface Variant {

@@ -1,4 +1,5 @@
-import { GraphFlowError, parseOverride } from '@graphflow/core';
+import { GraphFlowError } from '@graphflow/core';
+import { parseOverride } from '@graphflow/core/host';
 import type { CliIo } from '../io';
 import { cliPluginSetup } from '../plugin-setup';
 import { reportError } from '../errors';

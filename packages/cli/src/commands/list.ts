@@ -1,4 +1,5 @@
-import { createRegistry, loadManifest, manifestPluginEntries, parseOverride, type Registry } from '@graphflow/core';
+import { type Registry } from '@graphflow/core';
+import { createRegistry, loadManifest, manifestPluginEntries, parseOverride } from '@graphflow/core/host';
 import type { CliIo } from '../io';
 import { cliPluginSetup } from '../plugin-setup';
 import { reportError } from '../errors';

@@ -1,22 +1,6 @@
 import * as path from 'node:path';
-import {
-  ComponentScope,
-  createLogger,
-  parseOverride,
-  preparePipeline,
-  backendChoice,
-  selectBackend,
-  TOOL_IDS,
-  type EvaluateTool,
-  type ExportTool,
-  type InspectDataTool,
-  type Metric,
-  type PredictTool,
-  type Registry,
-  type Sample,
-  type SegmentationData,
-  type SegmentationModel,
-} from '@graphflow/core';
+import { createLogger, TOOL_IDS, type EvaluateTool, type ExportTool, type InspectDataTool, type Metric, type PredictTool, type Registry, type Sample, type SegmentationData, type SegmentationModel } from '@graphflow/core';
+import { ComponentScope, parseOverride, preparePipeline, backendChoice, selectBackend } from '@graphflow/core/host';
 import { container as globalContainer } from 'tsyringe';
 import type { CliIo } from '../io';
 import { reportError } from '../errors';

@@ -1,4 +1,4 @@
-import { parseOverride, runPipeline, type Override } from '@graphflow/core';
+import { parseOverride, runPipeline, type Override } from '@graphflow/core/host';
 import type { CliIo } from '../io';
 import { cliPluginSetup } from '../plugin-setup';
 import { reportError } from '../errors';

@@ -1,4 +1,4 @@
-import { checkManifestFiles, parseOverride, preparePipeline } from '@graphflow/core';
+import { checkManifestFiles, parseOverride, preparePipeline } from '@graphflow/core/host';
 import type { CliIo } from '../io';
 import { cliPluginSetup } from '../plugin-setup';
 import { reportError } from '../errors';

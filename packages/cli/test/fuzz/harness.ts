@@ -11,18 +11,8 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  ERROR_CODES,
-  createRegistry,
-  deriveRng,
-  isGraphFlowError,
-  loadManifest,
-  parseOverride,
-  preparePipeline,
-  readJsonSource,
-  validateManifest,
-  type Registry,
-} from '@graphflow/core';
+import { ERROR_CODES, deriveRng, isGraphFlowError, type Registry } from '@graphflow/core';
+import { createRegistry, loadManifest, parseOverride, preparePipeline, readJsonSource, validateManifest } from '@graphflow/core/host';
 import { fileVariants, variantOverrides } from '../../src/ablation/variants';
 import { main } from '../../src/main';
 import { cliPluginSetup } from '../../src/plugin-setup';
