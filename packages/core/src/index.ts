@@ -2,6 +2,8 @@ import 'reflect-metadata';
 
 export * from './errors/codes';
 export * from './errors/graphflow-error';
+export * from './errors/plugin-error-codes';
+export { pluginErrorCodes } from './errors/plugin-code-table';
 export * from './plugin/types';
 export * from './plugin/tokens';
 export * from './util/rng';

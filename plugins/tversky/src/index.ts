@@ -1,5 +1,6 @@
 import { definePlugin } from '@graphflow/core';
 import { tverskyComponent, focalTverskyComponent } from './tversky-loss';
+import { tverskyErrors } from './tversky-errors';
 
 /**
  * An example of a third-party plugin: it imports nothing from GraphFlow but `@graphflow/core`'s public API,
@@ -12,7 +13,9 @@ export default definePlugin({
   register(api) {
     api.component(tverskyComponent);
     api.component(focalTverskyComponent);
+    api.errorCodes(tverskyErrors);
   },
 });
 
 export { TverskyLoss, tverskyComponent, focalTverskyComponent, type TverskyOptions } from './tversky-loss';
+export { tverskyErrors } from './tversky-errors';

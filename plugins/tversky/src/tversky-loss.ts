@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { defineComponent, type LossInputs, type LossTerm } from '@graphflow/core';
+import { tverskyErrors } from './tversky-errors';
 
 export interface TverskyOptions {
   /** Weight of false positives. */
@@ -32,7 +33,7 @@ export class TverskyLoss implements LossTerm {
 
   compute(inputs: LossInputs): tf.Scalar {
     const labels = inputs.labels;
-    if (!labels) throw new Error(`${this.id} needs labels`);
+    if (!labels) throw tverskyErrors.LABELS_MISSING(`${this.id} needs labels, and this batch has none`);
     const { alpha, beta, gamma, smooth, ignoreBackground } = this.options;
     return tf.tidy(() => {
       const logits = inputs.student.logits;

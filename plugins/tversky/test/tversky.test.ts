@@ -47,3 +47,14 @@ test('gradients flow to the logits and tensors do not leak', () => {
   }
   assert.equal(tf.memory().numTensors, before);
 });
+
+test('a batch without labels is the plugin\'s own coded error, which the registry lists', async () => {
+  const loss = new TverskyLoss('loss/tversky', base);
+  assert.throws(
+    () => loss.compute({ images: tf.zeros([1, 1, 2, 1]), student: { logits: logits(), taps: {} }, labeled: false, step: 0 }),
+    (e: Error & { code?: string; exitCode?: number }) => e.code === 'TVERSKY_LABELS_MISSING' && e.exitCode === 2 && /loss\/tversky needs labels/.test(e.message),
+  );
+  const registry = new Registry();
+  await registry.use(plugin);
+  assert.deepEqual(registry.listErrorCodes().map((c) => [c.code, c.plugin, c.input]), [['TVERSKY_LABELS_MISSING', '@graphflow/plugin-tversky', true]]);
+});

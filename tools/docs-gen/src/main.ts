@@ -1,14 +1,19 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { Registry } from '@graphflow/core';
 import { createRegistry } from '@graphflow/core/host';
 import { buildProgram } from '@graphflow/cli';
+import tverskyPlugin from '@graphflow/plugin-tversky';
 import { renderCli, renderComponents, renderErrors, renderManifest } from './render';
 
 /** The generated reference pages, by path relative to the repository root. */
 export async function generateReference(): Promise<Record<string, string>> {
   const registry = await createRegistry({ searchPaths: [__dirname] });
+  // The example third-party plugin's codes too (in a registry of its own: its components are not first-party).
+  const example = new Registry();
+  await example.use(tverskyPlugin);
   return {
-    'docs/reference/errors.md': renderErrors(),
+    'docs/reference/errors.md': renderErrors([...registry.listErrorCodes(), ...example.listErrorCodes()]),
     'docs/reference/manifest.md': renderManifest(),
     'docs/reference/components.md': renderComponents(registry),
     'docs/reference/cli.md': renderCli(buildProgram({ out: () => undefined, err: () => undefined }, () => undefined)),

@@ -35,9 +35,16 @@ function optionRows(schema: JsonSchema, prefix = ''): string[] {
   return rows;
 }
 
-export function renderErrors(): string {
+export function renderErrors(pluginCodes: ReturnType<Registry['listErrorCodes']> = []): string {
   const lines = ['# Error codes', '', 'Every error GraphFlow reports for something a user can fix carries one of these stable codes, with the file, the JSON pointer and (for manifests) the line and column. Exit codes: 2 for invalid input, 1 for a failure while running.', '', '| code | meaning |', '|---|---|'];
   for (const [code, meaning] of Object.entries(ERROR_CODES)) lines.push(`| \`${code}\` | ${cell(meaning)} |`);
+  const own = pluginCodes;
+  lines.push('', '## Codes plugins define', '', 'A plugin defines its own codes under its own prefix with `defineErrorCodes(prefix, codes)` and registers them with `api.errorCodes()` (see docs/plugins.md).', '');
+  if (own.length === 0) lines.push('None of the plugins loaded here defines its own codes.');
+  else {
+    lines.push('| code | plugin | exit | meaning |', '|---|---|---|---|');
+    for (const c of own) lines.push(`| \`${c.code}\` | ${c.plugin} | ${c.input ? 2 : 1} | ${cell(c.description)} |`);
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,4 +1,5 @@
 import { ERROR_CODES, type ErrorCode } from './codes';
+import { pluginErrorCode, type PluginErrorCode } from './plugin-code-table';
 import { MANIFEST_LIMITS } from '../manifest/limits';
 
 /** Where a problem is, as precisely as is known. */
@@ -13,7 +14,7 @@ export interface ErrorLocation {
 
 /** One problem; a GraphFlowError carries one or more. */
 export interface Problem extends ErrorLocation {
-  code: ErrorCode;
+  code: ErrorCode | PluginErrorCode;
   message: string;
   /** What was expected there, e.g. `integer >= 1`. */
   expected?: string;
@@ -46,11 +47,12 @@ export function formatProblem(p: Problem): string {
  * `code` is stable (see ERROR_CODES); `problems` lists every problem found, not only the first.
  */
 export class GraphFlowError extends Error {
-  readonly code: ErrorCode;
+  /** A core code (ERROR_CODES) or one a plugin defined with defineErrorCodes. */
+  readonly code: ErrorCode | PluginErrorCode;
   readonly problems: Problem[];
   readonly exitCode: ExitCode;
 
-  constructor(code: ErrorCode, message: string, options: { problems?: Problem[]; cause?: unknown } & ErrorLocation = {}) {
+  constructor(code: ErrorCode | PluginErrorCode, message: string, options: { problems?: Problem[]; cause?: unknown } & ErrorLocation = {}) {
     const { problems, cause, ...location } = options;
     const all = problems && problems.length > 0 ? problems : [{ code, message, ...location }];
     // Bounded whatever the input (10,000 bad entries must not print 10,000 lines): the first ones, then a count.
@@ -63,16 +65,16 @@ export class GraphFlowError extends Error {
     this.name = 'GraphFlowError';
     this.code = code;
     this.problems = list;
-    this.exitCode = INPUT_CODES.has(code) ? 2 : 1;
+    this.exitCode = INPUT_CODES.has(code as ErrorCode) || pluginErrorCode(code)?.input === true ? 2 : 1;
   }
 
   /** One error carrying several problems; its code is theirs when they agree. */
-  static fromProblems(problems: Problem[], summary: string, fallback: ErrorCode = 'GF_MANIFEST_INVALID'): GraphFlowError {
+  static fromProblems(problems: Problem[], summary: string, fallback: ErrorCode | PluginErrorCode = 'GF_MANIFEST_INVALID'): GraphFlowError {
     const code = problems.length > 0 && problems.every((p) => p.code === problems[0]!.code) ? problems[0]!.code : fallback;
     return new GraphFlowError(code, summary, { problems });
   }
 
-  toJSON(): { code: ErrorCode; message: string; problems: Problem[] } {
+  toJSON(): { code: ErrorCode | PluginErrorCode; message: string; problems: Problem[] } {
     return { code: this.code, message: this.message, problems: this.problems };
   }
 }
@@ -81,6 +83,7 @@ export function isGraphFlowError(e: unknown): e is GraphFlowError {
   return e instanceof GraphFlowError || (typeof e === 'object' && e !== null && (e as { name?: string }).name === 'GraphFlowError' && typeof (e as { code?: unknown }).code === 'string');
 }
 
-export function describeErrorCode(code: ErrorCode): string {
-  return ERROR_CODES[code];
+/** What a code means: core's table, else the definition of the plugin that registered it. */
+export function describeErrorCode(code: ErrorCode | PluginErrorCode): string {
+  return Object.hasOwn(ERROR_CODES, code) ? ERROR_CODES[code as ErrorCode] : (pluginErrorCode(code)?.description ?? `unknown code ${code}`);
 }

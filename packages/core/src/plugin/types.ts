@@ -108,6 +108,11 @@ export interface PluginApi {
   component<O, T>(definition: ComponentDefinition<O, T>): void;
   /** Declare a new component kind. */
   kind(definition: KindDefinition): void;
+  /**
+   * Register the plugin's own error codes (made with `defineErrorCodes(prefix, …)`), so listings and the docs show
+   * them; a prefix belongs to one plugin (GF_PLUGIN_INVALID otherwise).
+   */
+  errorCodes(errors: object): void;
   /** A pino child logger bound to `{ plugin: name }`. */
   readonly logger: Logger;
   /** The version of @graphflow/core the plugin is loaded into. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { GraphFlowError } from '../errors/graphflow-error';
+import { ERROR_TABLE, type PluginErrorCodes, type PluginErrorDefinition } from '../errors/plugin-error-codes';
 import type { ComponentDefinition, GraphFlowPlugin, KindDefinition, PluginApi } from '../plugin/types';
 import { closest } from '../util/suggest';
 import { BUILTIN_KINDS } from './builtin-kinds';
@@ -39,6 +40,8 @@ export class Registry {
   private readonly kinds = new Map<string, RegisteredKind>();
   private readonly components = new Map<string, RegisteredComponent>();
   private readonly plugins: LoadedPluginInfo[] = [];
+  /** Error-code prefixes by the plugin that registered them, with their codes. */
+  private readonly errorPrefixes = new Map<string, { plugin: string; codes: Readonly<Record<string, PluginErrorDefinition>> }>();
 
   constructor(private readonly logger?: Logger) {
     for (const kind of BUILTIN_KINDS) this.kinds.set(kind.name, { ...kind, plugin: '@graphflow/core' });
@@ -56,6 +59,7 @@ export class Registry {
     this.checkMetadata(plugin, where);
     const staged: RegisteredComponent[] = [];
     const stagedKinds: RegisteredKind[] = [];
+    const stagedErrors: { prefix: string; codes: Readonly<Record<string, PluginErrorDefinition>> }[] = [];
     const pluginLogger = this.logger?.child({ plugin: plugin.name });
     const api: PluginApi = {
       logger: pluginLogger ?? (silentLogger() as Logger),
@@ -70,6 +74,15 @@ export class Registry {
       component: (definition) => {
         staged.push(this.prepare(definition as ComponentDefinition<any, unknown>, plugin.name, stagedKinds, staged, where));
       },
+      errorCodes: (errors) => {
+        const table = (errors as Partial<PluginErrorCodes<Record<string, PluginErrorDefinition>>> | undefined)?.[ERROR_TABLE];
+        if (!table) throw new GraphFlowError('GF_PLUGIN_INVALID', `plugin "${plugin.name}" passed api.errorCodes() something defineErrorCodes() did not make`, where);
+        const owner = this.errorPrefixes.get(table.prefix)?.plugin ?? (stagedErrors.some((e) => e.prefix === table.prefix) ? plugin.name : undefined);
+        if (owner !== undefined) {
+          throw new GraphFlowError('GF_PLUGIN_INVALID', `plugin "${plugin.name}" registers error-code prefix ${table.prefix}, which ${owner === plugin.name ? 'it already registered' : `plugin "${owner}" owns`}`, where);
+        }
+        stagedErrors.push(table);
+      },
     };
     try {
       await plugin.register(api, options);
@@ -79,6 +92,7 @@ export class Registry {
     }
     for (const kind of stagedKinds) this.kinds.set(kind.name, kind);
     for (const component of staged) this.components.set(component.id, component);
+    for (const e of stagedErrors) this.errorPrefixes.set(e.prefix, { plugin: plugin.name, codes: e.codes });
     const info: LoadedPluginInfo = { name: plugin.name, components: staged.map((c) => c.id) };
     if (plugin.version !== undefined) info.version = plugin.version;
     if (source !== undefined) info.source = source;
@@ -191,6 +205,12 @@ export class Registry {
   }
 
   /** Components, optionally of one kind, sorted by id. */
+  /** The error codes plugins registered with api.errorCodes(), by full code. */
+  listErrorCodes(): { code: string; plugin: string; description: string; input: boolean }[] {
+    return [...this.errorPrefixes.entries()].flatMap(([prefix, { plugin, codes }]) =>
+      Object.entries(codes).map(([name, d]) => ({ code: `${prefix}_${name}`, plugin, description: d.description, input: d.input })));
+  }
+
   list(kind?: string): RegisteredComponent[] {
     return [...this.components.values()].filter((c) => kind === undefined || kind === '' || c.definition.kind === kind).sort((a, b) => a.id.localeCompare(b.id));
   }
