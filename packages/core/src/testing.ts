@@ -1,5 +1,8 @@
 /**
- * `@graphflow/core/testing`: helpers for plugin tests, not for plugin code: the shared real datasets beside a
- * checkout (skipped with a message when absent).
+ * `@graphflow/core/testing`: for plugin tests, not plugin code — the conformance suites a component of each kind
+ * must pass (node:test), their fixtures, and the shared real datasets beside a checkout.
  */
+export * from './testing/backbone-conformance';
+export * from './testing/loss-conformance';
+export * from './testing/dataset-conformance';
 export * from './util/shared-datasets';

@@ -11,6 +11,7 @@ function registered(): AnyComponent[] {
   const api = {
     component: (d: unknown) => components.push(d as AnyComponent),
     kind: () => undefined,
+    errorCodes: () => undefined,
     logger: undefined as unknown as PluginApi['logger'],
     coreVersion: '0.1.0',
   } as PluginApi;

@@ -16,7 +16,7 @@ function validate(id: string, options: Record<string, unknown>): { ok: boolean; 
   return { ok, options, errors: (validateFn.errors ?? []).map((e) => `${e.instancePath} ${e.message}`) };
 }
 
-test('the plugin registers every stage, optimizer, schedule and metric', () => {
+test('the plugin registers every stage, optimizer, schedule, metric and tool', () => {
   const ids: string[] = [];
   void plugin.register({ component: (d: { kind: string; name: string }) => ids.push(`${d.kind}/${d.name}`), kind: () => {}, logger: pino({ level: 'silent' }), coreVersion: '0.1.0' } as never, {});
   assert.deepEqual(ids.sort(), [
@@ -24,6 +24,7 @@ test('the plugin registers every stage, optimizer, schedule and metric', () => {
     'optimizer/adam', 'optimizer/adamw', 'optimizer/sgd',
     'schedule/constant', 'schedule/cosine', 'schedule/poly', 'schedule/step',
     'stage/distill', 'stage/evaluate', 'stage/paraphraser', 'stage/predict', 'stage/supervised',
+    'tool/evaluate', 'tool/export', 'tool/predict',
   ]);
 });
 
