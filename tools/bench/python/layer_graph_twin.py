@@ -13,11 +13,12 @@ backward, Adam 1e-3), the last loss, the output shape and the peak RSS.
 import argparse
 import json
 import resource
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from bench_timing import timed
 
 
 def pair(v):
@@ -225,15 +226,6 @@ class LayerGraphNet(nn.Module):
             for n in free:
                 del env[n]
         return env[self.output]
-
-
-def timed(fn, n):
-    samples = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return samples
 
 
 def main():

@@ -7,11 +7,12 @@ same layers, widths, bias-free convs before batch norm, same FLOPs.
 import argparse
 import json
 import resource
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from bench_timing import timed
 
 
 def conv_bn_relu(cin, cout):
@@ -40,15 +41,6 @@ class ReferenceUNet(nn.Module):
             x = torch.cat([self.up[level](x), skips[level]], dim=1)
             x = self.up_block[level](x)
         return self.head(x)
-
-
-def timed(fn, n):
-    samples = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t0) * 1000)
-    return samples
 
 
 def main():
