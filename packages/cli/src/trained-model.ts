@@ -7,10 +7,15 @@ import type { Registry } from '@graphflow/core';
  * messages and pointers.
  */
 export function trainedModelOption(stage: { type: string; options: Record<string, unknown> }, registry: Registry): { key: string; ref: string } | undefined {
-  const declared = registry.get(stage.type)?.definition.trains;
-  for (const key of declared !== undefined ? [declared] : ['student', 'model']) {
+  for (const key of trainedOptionKeys(stage, registry)) {
     const ref = stage.options[key];
     if (typeof ref === 'string') return { key, ref };
   }
   return undefined;
+}
+
+/** The options trainedModelOption looks at, in order: the declared one, else the older convention's two. */
+export function trainedOptionKeys(stage: { type: string }, registry: Registry): string[] {
+  const declared = registry.get(stage.type)?.definition.trains;
+  return declared !== undefined ? [declared] : ['student', 'model'];
 }

@@ -1,5 +1,8 @@
-"""Timing shared by the PyTorch twins of the bench."""
+"""What the bench's PyTorch twins share: the timing loop and the training step they time."""
 import time
+
+import torch
+import torch.nn.functional as F
 
 
 def timed(fn, n):
@@ -10,3 +13,17 @@ def timed(fn, n):
         fn()
         samples.append((time.perf_counter() - t0) * 1000)
     return samples
+
+
+def adam_cross_entropy_step(net, images, labels, last, lr=1e-3):
+    """One training step as the tfjs side times it: forward, softmax cross-entropy, backward, Adam; the loss goes to last["loss"]."""
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+
+    def step():
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(net(images), labels)
+        loss.backward()
+        opt.step()
+        last["loss"] = loss.item()
+
+    return step

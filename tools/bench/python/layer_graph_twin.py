@@ -18,7 +18,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from bench_timing import timed
+from bench_timing import adam_cross_entropy_step, timed
 
 
 def pair(v):
@@ -246,22 +246,16 @@ def main():
     with open(a.graph) as f:
         net = LayerGraphNet(json.load(f))
     params = sum(t.numel() for t in net.parameters())
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     images = torch.randn(a.batch, a.in_channels, a.size, a.size)
     train_images = torch.randn(a.train_batch, a.in_channels, a.train_size, a.train_size)
     labels = torch.randint(0, a.classes, (a.train_batch, a.train_size, a.train_size))
     last = {}
+    train_step = adam_cross_entropy_step(net, train_images, labels, last)
 
     def infer_step():
         with torch.no_grad():
             last["shape"] = list(net(images).shape)
 
-    def train_step():
-        opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(net(train_images), labels)
-        loss.backward()
-        opt.step()
-        last["loss"] = loss.item()
 
     # Inference first, as the tfjs side times it: freshly initialised weights, running statistics at their start.
     net.eval()

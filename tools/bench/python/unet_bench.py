@@ -12,7 +12,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from bench_timing import timed
+from bench_timing import adam_cross_entropy_step, timed
 
 
 def conv_bn_relu(cin, cout):
@@ -55,17 +55,10 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     net = ReferenceUNet(base=a.base)
-    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
     images = torch.randn(a.batch, 1, a.size, a.size)
     labels = torch.randint(0, 2, (a.batch, a.size, a.size))
     last = {}
-
-    def train_step():
-        opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(net(images), labels)
-        loss.backward()
-        opt.step()
-        last["loss"] = loss.item()
+    train_step = adam_cross_entropy_step(net, images, labels, last)
 
     def infer_step():
         with torch.no_grad():

@@ -23,6 +23,13 @@ export function findTorchPython(): { python: string; version: string } | { pytho
   return { python: null, tried };
 }
 
+/** Runs one twin script; its JSON result is the last stdout line. A failure is the last lines of its stderr. */
+export function runTorchScript<T>(python: string, script: string, args: readonly string[]): { out: T } | { note: string } {
+  const r = spawnSync(python, [path.join(__dirname, '..', '..', 'python', script), ...args], { encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 });
+  if (r.status !== 0) return { note: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
+  return { out: JSON.parse(r.stdout.trim().split('\n').pop()!) as T };
+}
+
 export function runPytorchTwin(config: UNetConfig, o: { warmup: number; iterations: number; threads: number }): EngineResult {
   const found = findTorchPython();
   if (found.python === null) {
@@ -31,14 +38,11 @@ export function runPytorchTwin(config: UNetConfig, o: { warmup: number; iteratio
       note: `no Python with torch found (tried ${found.tried.join(', ')}); on Debian: apt-get install python3-torch, or set GRAPHFLOW_PYTHON`,
     };
   }
-  const script = path.join(__dirname, '..', '..', 'python', 'unet_bench.py');
-  const args = [script, '--size', String(config.size), '--base', String(config.base), '--batch', String(config.batch),
+  const args = ['--size', String(config.size), '--base', String(config.base), '--batch', String(config.batch),
     '--iterations', String(o.iterations), '--warmup', String(o.warmup), '--threads', String(o.threads)];
-  const r = spawnSync(found.python, args, { encoding: 'utf8', timeout: 30 * 60_000 });
-  if (r.status !== 0) {
-    return { engine: 'pytorch', version: found.version, threads: o.threads, status: 'failed', note: (r.stderr || r.error?.message || '').trim().split('\n').slice(-3).join(' ') };
-  }
-  const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { version: string; threads: number; trainMs: number[]; inferenceMs: number[]; lastLoss: number; peakRssMiB: number };
+  const r = runTorchScript<{ version: string; threads: number; trainMs: number[]; inferenceMs: number[]; lastLoss: number; peakRssMiB: number }>(found.python, 'unet_bench.py', args);
+  if ('note' in r) return { engine: 'pytorch', version: found.version, threads: o.threads, status: 'failed', note: r.note };
+  const out = r.out;
   const fwd = forwardFlops(config);
   return {
     engine: 'pytorch',

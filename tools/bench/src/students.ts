@@ -12,7 +12,7 @@ import { KernelTimer, type KernelTime } from './kernel-timer';
 import { median, peakRssMiB } from './stats';
 import { activateOptions, engineName, isSkip, parseBackendSpec, PYTORCH_ENGINE } from './bench-result';
 import { exportLayerGraph } from './layer-graph';
-import { findTorchPython } from './pytorch-twin';
+import { findTorchPython, runTorchScript } from './pytorch-twin';
 
 /** One network the `--students` mode measures: a `backbone/*` component of @graphflow/backbones and its options. */
 export interface BenchModel {
@@ -261,15 +261,12 @@ async function runStudentPytorchTwin(o: StudentRunOptions): Promise<StudentEngin
     }
     const graphFile = path.join(dir, 'graph.json');
     fs.writeFileSync(graphFile, JSON.stringify(graph));
-    const script = path.join(__dirname, '..', '..', 'python', 'layer_graph_twin.py');
-    const args = [script, '--graph', graphFile, '--in-channels', String(model.inChannels), '--classes', String(model.numClasses),
+    const args = ['--graph', graphFile, '--in-channels', String(model.inChannels), '--classes', String(model.numClasses),
       '--size', String(o.size), '--batch', String(o.batch), '--train-size', String(o.trainSize ?? TRAIN_SIZE), '--train-batch', String(o.trainBatch ?? TRAIN_BATCH),
       '--iterations', String(o.iterations), '--warmup', String(o.warmup), '--threads', String(base.threads)];
-    const r = spawnSync(found.python, args, { encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 });
-    if (r.status !== 0) {
-      return { ...base, version: found.version, status: 'failed', note: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n').slice(-3).join(' ') };
-    }
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { version: string; threads: number; params: number; inferenceMs: number[]; trainMs: number[]; lastLoss: number; outputShape: number[]; peakRssMiB: number };
+    const r = runTorchScript<{ version: string; threads: number; params: number; inferenceMs: number[]; trainMs: number[]; lastLoss: number; outputShape: number[]; peakRssMiB: number }>(found.python, 'layer_graph_twin.py', args);
+    if ('note' in r) return { ...base, version: found.version, status: 'failed', note: r.note };
+    const out = r.out;
     const expectedShape = [o.batch, model.numClasses, o.size, o.size];
     const problems = [
       ...(out.params !== summary.trainableParams ? [`twin has ${out.params} trainable params, the model ${summary.trainableParams}`] : []),

@@ -1,6 +1,6 @@
 import { GraphFlowError, closest, type Registry } from '@graphflow/core';
 import { type Override, type ResolvedManifest } from '@graphflow/core/host';
-import { trainedModelOption } from '../trained-model';
+import { trainedModelOption, trainedOptionKeys } from '../trained-model';
 
 /** Same bound as `initSeed` in the manifest schema, so a seed accepted here never fails validation later. */
 const MAX_SEED = 4294967295;
@@ -30,8 +30,7 @@ export function seedEntry(manifest: ResolvedManifest, registry: Registry, stageI
   const key = trained?.key;
   const ref = explicit ?? trained?.ref;
   if (ref === undefined) {
-    const declared = registry.get(stage.type)?.definition.trains;
-    const looked = declared !== undefined ? `options.${declared}` : 'options.student or options.model';
+    const looked = trainedOptionKeys(stage, registry).map((k) => `options.${k}`).join(' or ');
     throw new GraphFlowError('GF_MANIFEST_INVALID', `stage "${stage.name}" has no ${looked} whose initial weights --seeds could vary; name the entry with --seed-entry models.<name>`, { file, pointer: `/stages/${stageIndex}` });
   }
   const name = /^models\.([^.]+)$/.exec(ref)?.[1];
