@@ -5,11 +5,9 @@ import { mobileUNetComponent } from './components/mobile-unet-component';
 import { enetComponent } from './components/enet-component';
 import { erfnetComponent } from './components/erfnet-component';
 
-export { LayersSegmentationModel, type SavedNetworkMetadata } from './model/layers-segmentation-model';
-export { describeModelSize, type ModelSize, type LayerCost, type CountsMacs } from './model/model-size';
-export { inputSizeProblem } from './model/input-size';
-export { saveLayersModel, readLayersArtifacts, layersModelDirectory, MODEL_JSON, WEIGHTS_BIN } from './model/layers-artifacts-io';
-export type { NetworkGraph, SymbolicTap } from './model/network-graph';
+// The network building blocks live in @graphflow/core (a third party's backbone uses the same ones); re-exported for existing importers.
+export { LayersSegmentationModel, describeModelSize, inputSizeProblem, saveLayersModel, readLayersArtifacts, layersModelDirectory, MODEL_JSON, WEIGHTS_BIN } from '@graphflow/core';
+export type { SavedNetworkMetadata, ModelSize, LayerCost, CountsMacs, NetworkGraph, SymbolicTap } from '@graphflow/core';
 export { backboneInputSizeRequirement } from './components/input-size-requirements';
 export { transUNetRules } from './components/transunet-component';
 export { MultiHeadSelfAttention } from './layers/multi-head-self-attention';

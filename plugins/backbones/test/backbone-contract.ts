@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { backboneConformance, useCpu, type BackboneConformanceCase } from '@graphflow/core/testing';
-import { LayersSegmentationModel } from '../src/model/layers-segmentation-model';
+import { LayersSegmentationModel } from '@graphflow/core';
 
 export { fixedBatch, lossOf, plainFileHandler, tempDir, trainSteps, useCpu } from '@graphflow/core/testing';
 export type ContractCase = BackboneConformanceCase;

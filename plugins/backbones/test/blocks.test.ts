@@ -6,7 +6,7 @@ import { enetInitialBlock } from '../src/blocks/enet-initial-block';
 import { enetBottleneck } from '../src/blocks/enet-bottleneck';
 import { nonBottleneck1d, erfnetDownsampler } from '../src/blocks/erfnet-blocks';
 import { zeroPadChannels } from '../src/blocks/channel-zero-pad';
-import { describeModelSize } from '../src/model/model-size';
+import { describeModelSize } from '@graphflow/core';
 import { DilatedConv2D } from '../src/layers/dilated-conv2d';
 import { PORTABLE_CLASS_NAMES } from '../src/layers/portable-class-names';
 import { transformerLayer } from '../src/blocks/transformer-layer';

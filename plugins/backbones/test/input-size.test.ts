@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inputSizeProblem } from '../src/model/input-size';
+import { inputSizeProblem } from '@graphflow/core';
 
 test('inputSizeProblem accepts multiples and explains rejected sizes with nearby valid ones', () => {
   const rule = { multiple: 16, minimum: 16 };

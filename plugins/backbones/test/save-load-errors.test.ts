@@ -2,13 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { isGraphFlowError } from '@graphflow/core';
+import { isGraphFlowError, LayersSegmentationModel, readLayersArtifacts, INTEGRITY_KEY } from '@graphflow/core';
 import { buildUNet, type UNetOptions } from '../src/networks/unet';
 import { buildENet } from '../src/networks/enet';
-import { LayersSegmentationModel } from '../src/model/layers-segmentation-model';
 import { tempDir, useCpu } from './backbone-contract';
 import * as tf from '@tensorflow/tfjs';
-import { readLayersArtifacts, INTEGRITY_KEY } from '../src/model/layers-artifacts-io';
 
 const tiny: UNetOptions = { inChannels: 1, numClasses: 2, baseWidth: 2, depth: 1, norm: 'batch', dropout: 0, upsampling: 'transpose' };
 

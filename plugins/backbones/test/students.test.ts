@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildMobileUNet, type MobileUNetOptions } from '../src/networks/mobile-unet';
 import { buildENet, type ENetOptions } from '../src/networks/enet';
 import { buildERFNet, type ERFNetOptions } from '../src/networks/erfnet';
-import { LayersSegmentationModel } from '../src/model/layers-segmentation-model';
+import { LayersSegmentationModel } from '@graphflow/core';
 import { spatialDropout } from '../src/blocks/spatial-dropout';
 import { backboneContract, tempDir, useCpu } from './backbone-contract';
 

@@ -2,11 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { buildTransUNet, type TransUNetOptions } from '../src/networks/transunet';
-import { LayersSegmentationModel } from '../src/model/layers-segmentation-model';
+import { LayersSegmentationModel, describeModelSize } from '@graphflow/core';
 import { MultiHeadSelfAttention } from '../src/layers/multi-head-self-attention';
 import { PositionEmbedding2D } from '../src/layers/position-embedding-2d';
 import { transUNetRules } from '../src/components/transunet-component';
-import { describeModelSize } from '../src/model/model-size';
 import { backboneContract, useCpu } from './backbone-contract';
 
 const tiny: TransUNetOptions = {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildUNet, type UNetOptions } from '../src/networks/unet';
-import { LayersSegmentationModel } from '../src/model/layers-segmentation-model';
+import { LayersSegmentationModel } from '@graphflow/core';
 import { backboneContract, useCpu } from './backbone-contract';
 
 const tiny: UNetOptions = { inChannels: 1, numClasses: 2, baseWidth: 4, depth: 2, norm: 'batch', dropout: 0, upsampling: 'transpose' };

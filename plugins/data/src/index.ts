@@ -44,7 +44,7 @@ export { scanKvasirLayout, kvasirDataset } from './layouts/kvasir';
 export { scanSynapseLayout, synapseDataset, SYNAPSE_TRAIN_CASES, SYNAPSE_TEST_CASES, SYNAPSE_CLASS_NAMES } from './layouts/synapse';
 export { scanSyntheticLayout, syntheticDataset, syntheticDatasetOptions, type SyntheticDatasetOptions } from './layouts/synthetic';
 export { generateSyntheticImage, SYNTHETIC_CLASS_NAMES } from './layouts/synthetic-generator';
-export { labeledRng } from './util/labeled-rng';
+export { labeledRng } from '@graphflow/core';
 
 const VERSION = '0.1.0';
 

@@ -1,5 +1,4 @@
-import { defineComponent, type SegmentationModel } from '@graphflow/core';
-import { LayersSegmentationModel } from '../model/layers-segmentation-model';
+import { defineComponent, type SegmentationModel, LayersSegmentationModel } from '@graphflow/core';
 import { buildENet, type ENetOptions } from '../networks/enet';
 import { commonBackboneProperties, objectSchema } from './common-schema';
 

@@ -1,5 +1,4 @@
-import { defineComponent, type SegmentationModel } from '@graphflow/core';
-import { LayersSegmentationModel } from '../model/layers-segmentation-model';
+import { defineComponent, type SegmentationModel, LayersSegmentationModel } from '@graphflow/core';
 import { buildERFNet, type ERFNetOptions } from '../networks/erfnet';
 import { commonBackboneProperties, objectSchema } from './common-schema';
 

@@ -1,5 +1,4 @@
-import { defineComponent, type SegmentationModel } from '@graphflow/core';
-import { LayersSegmentationModel } from '../model/layers-segmentation-model';
+import { defineComponent, type SegmentationModel, LayersSegmentationModel } from '@graphflow/core';
 import { buildMobileUNet, type MobileUNetOptions } from '../networks/mobile-unet';
 import { commonBackboneProperties, normProperty, objectSchema, upsamplingProperty } from './common-schema';
 

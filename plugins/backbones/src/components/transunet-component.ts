@@ -1,5 +1,4 @@
-import { defineComponent, type OptionRuleViolation, type SegmentationModel } from '@graphflow/core';
-import { LayersSegmentationModel } from '../model/layers-segmentation-model';
+import { defineComponent, type OptionRuleViolation, type SegmentationModel, LayersSegmentationModel } from '@graphflow/core';
 import { buildTransUNet, transUNetTokenStride, type TransUNetOptions } from '../networks/transunet';
 import { commonBackboneProperties, normProperty, objectSchema } from './common-schema';
 

@@ -1,5 +1,4 @@
-import { defineComponent, type SegmentationModel } from '@graphflow/core';
-import { LayersSegmentationModel } from '../model/layers-segmentation-model';
+import { defineComponent, type SegmentationModel, LayersSegmentationModel } from '@graphflow/core';
 import { buildUNet, type UNetOptions } from '../networks/unet';
 import { commonBackboneProperties, normProperty, objectSchema, upsamplingProperty } from './common-schema';
 

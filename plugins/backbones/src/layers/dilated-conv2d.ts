@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { dilatedConv2d } from '@graphflow/core';
-import type { CountsMacs } from '../model/model-size';
+import { dilatedConv2d, type CountsMacs } from '@graphflow/core';
 
 export interface DilatedConv2DArgs {
   filters: number;

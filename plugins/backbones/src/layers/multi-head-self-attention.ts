@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { CountsMacs } from '../model/model-size';
+import type { CountsMacs } from '@graphflow/core';
 
 export interface MultiHeadSelfAttentionArgs {
   heads: number;

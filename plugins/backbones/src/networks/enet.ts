@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '../model/network-graph';
+import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '@graphflow/core';
 import { enetInitialBlock } from '../blocks/enet-initial-block';
 import { enetBottleneck, enetUpsamplingBottleneck, type EnetBottleneckType } from '../blocks/enet-bottleneck';
 import { channelsOf, on, type Sym } from '../blocks/symbolic';
+import { PORTABLE_CLASS_NAMES } from '../layers/portable-class-names';
 
 export interface ENetOptions {
   inChannels: number;
@@ -80,5 +81,6 @@ export function buildENet(o: ENetOptions): NetworkGraph {
     taps,
     tapDefaults: conventionalTapDefaults(taps),
     inputSize: sidesMultipleOf(8),
+    portableClassNames: PORTABLE_CLASS_NAMES,
   };
 }

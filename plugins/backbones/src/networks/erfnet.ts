@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '../model/network-graph';
+import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '@graphflow/core';
 import { erfnetDownsampler, erfnetUpsampler, nonBottleneck1d } from '../blocks/erfnet-blocks';
 import { channelsOf, on, type Sym } from '../blocks/symbolic';
+import { PORTABLE_CLASS_NAMES } from '../layers/portable-class-names';
 
 export interface ERFNetOptions {
   inChannels: number;
@@ -57,5 +58,6 @@ export function buildERFNet(o: ERFNetOptions): NetworkGraph {
     taps,
     tapDefaults: conventionalTapDefaults(taps),
     inputSize: sidesMultipleOf(8),
+    portableClassNames: PORTABLE_CLASS_NAMES,
   };
 }

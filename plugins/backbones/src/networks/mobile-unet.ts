@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '../model/network-graph';
+import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '@graphflow/core';
 import { convNormAct, type Norm } from '../blocks/conv-norm-act';
 import { invertedResidual } from '../blocks/inverted-residual';
 import { spatialDropout } from '../blocks/spatial-dropout';
 import { upsample, type UpsamplingMode } from '../blocks/up-sample';
 import { channelsOf, on, type Sym } from '../blocks/symbolic';
+import { PORTABLE_CLASS_NAMES } from '../layers/portable-class-names';
 
 export interface MobileUNetOptions {
   inChannels: number;
@@ -80,5 +81,6 @@ export function buildMobileUNet(o: MobileUNetOptions): NetworkGraph {
     taps,
     tapDefaults: conventionalTapDefaults(taps),
     inputSize: sidesMultipleOf(2 ** o.depth),
+    portableClassNames: PORTABLE_CLASS_NAMES,
   };
 }

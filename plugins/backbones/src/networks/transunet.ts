@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '../model/network-graph';
+import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '@graphflow/core';
 import { convNormAct, type Norm } from '../blocks/conv-norm-act';
 import { doubleConv } from '../blocks/double-conv';
 import { transformerLayer } from '../blocks/transformer-layer';
 import { upsample, type UpsamplingMode } from '../blocks/up-sample';
 import { PositionEmbedding2D } from '../layers/position-embedding-2d';
 import { channelsOf, on, type Sym } from '../blocks/symbolic';
+import { PORTABLE_CLASS_NAMES } from '../layers/portable-class-names';
 
 export interface TransUNetOptions {
   inChannels: number;
@@ -80,5 +81,6 @@ export function buildTransUNet(o: TransUNetOptions): NetworkGraph {
     taps,
     tapDefaults: conventionalTapDefaults(taps),
     inputSize: sidesMultipleOf(stride),
+    portableClassNames: PORTABLE_CLASS_NAMES,
   };
 }

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '../model/network-graph';
+import { type NetworkGraph, type SymbolicTap, conventionalTapDefaults, sidesMultipleOf } from '@graphflow/core';
 import type { Norm } from '../blocks/conv-norm-act';
 import { doubleConv } from '../blocks/double-conv';
 import { spatialDropout } from '../blocks/spatial-dropout';
 import { upsample, type UpsamplingMode } from '../blocks/up-sample';
 import { channelsOf, on, type Sym } from '../blocks/symbolic';
+import { PORTABLE_CLASS_NAMES } from '../layers/portable-class-names';
 
 export interface UNetOptions {
   inChannels: number;
@@ -55,5 +56,6 @@ export function buildUNet(o: UNetOptions): NetworkGraph {
     taps,
     tapDefaults: conventionalTapDefaults(taps),
     inputSize: sidesMultipleOf(2 ** o.depth),
+    portableClassNames: PORTABLE_CLASS_NAMES,
   };
 }

@@ -1,16 +1,6 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import {
-  GraphFlowError,
-  type Batch,
-  type BatchOptions,
-  type Partition,
-  type Problem,
-  type Sample,
-  type SampleTransform,
-  type SegmentationData,
-} from '@graphflow/core';
-import { labeledRng } from '../util/labeled-rng';
+import { GraphFlowError, type Batch, type BatchOptions, type Partition, type Problem, type Sample, type SampleTransform, type SegmentationData, labeledRng } from '@graphflow/core';
 import { computeDatasetStatistics, statisticsOf, type NormalizationStatistics } from '../preprocess/dataset-statistics';
 import { needsDatasetStatistics } from '../preprocess/normalize';
 import { assignPartitions, listedNames } from '../split/assign-partitions';

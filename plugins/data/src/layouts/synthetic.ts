@@ -1,5 +1,4 @@
-import { defineComponent } from '@graphflow/core';
-import { labeledRng } from '../util/labeled-rng';
+import { defineComponent, labeledRng } from '@graphflow/core';
 import { datasetOptionProperties, datasetRules, type DatasetOptions } from '../dataset/dataset-options';
 import type { LayoutScan, SampleEntry } from '../dataset/sample-entry';
 import type { SegmentationDataset } from '../dataset/segmentation-dataset';

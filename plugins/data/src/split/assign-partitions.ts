@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Partition, Problem } from '@graphflow/core';
-import { labeledRng } from '../util/labeled-rng';
+import { type Partition, type Problem, labeledRng } from '@graphflow/core';
 import type { SplitOptions } from './split-options';
 
 export interface SplitItem {

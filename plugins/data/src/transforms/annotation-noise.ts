@@ -1,5 +1,4 @@
-import type { Rng, Sample, SampleTransform } from '@graphflow/core';
-import { labeledRng } from '../util/labeled-rng';
+import { type Rng, type Sample, type SampleTransform, labeledRng } from '@graphflow/core';
 
 export interface AnnotationNoiseOptions {
   /** Largest shift, in pixels, of a structure's outline (each structure draws its own shift in [-boundary, boundary]). */

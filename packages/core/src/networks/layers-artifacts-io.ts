@@ -1,8 +1,9 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { GraphFlowError } from '../errors/graphflow-error';
+import { writeFileAtomic, writeJsonAtomic } from '../run/atomic-write';
 import {
-  GraphFlowError,
   describeNonFinite,
   findNonFinite,
   sha256Hex,
@@ -10,11 +11,8 @@ import {
   verifyWeightFile,
   warnUnverifiedWeights,
   weightEntriesDigest,
-  writeFileAtomic,
-  writeJsonAtomic,
   type WeightSpan,
-} from '@graphflow/core';
-import { PORTABLE_CLASS_NAMES } from '../layers/portable-class-names';
+} from '../run/weight-integrity';
 
 export const MODEL_JSON = 'model.json';
 export const WEIGHTS_BIN = 'weights.bin';
@@ -87,9 +85,14 @@ function joinWeightData(data: tf.io.WeightData | undefined): ArrayBuffer {
 /**
  * Write `model` as `model.json` + `weights.bin` in the tfjs layers format. Node has no `file://` handler
  * without tfjs-node, so the artifacts are captured with a save handler and written atomically here.
- * Custom layers with a built-in equivalent (PORTABLE_CLASS_NAMES) are written under the built-in name.
+ * Custom layers with a built-in equivalent (`portableClassNames`) are written under the built-in name.
  */
-export async function saveLayersModel(model: tf.LayersModel, dir: string, metadata: Record<string, unknown>): Promise<void> {
+export async function saveLayersModel(
+  model: tf.LayersModel,
+  dir: string,
+  metadata: Record<string, unknown>,
+  portableClassNames: Readonly<Record<string, string>> = {},
+): Promise<void> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -120,7 +123,7 @@ export async function saveLayersModel(model: tf.LayersModel, dir: string, metada
     format: 'layers-model',
     generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
     convertedBy: null,
-    modelTopology: portableTopology(artifacts.modelTopology, PORTABLE_CLASS_NAMES),
+    modelTopology: portableTopology(artifacts.modelTopology, portableClassNames),
     weightsManifest: [{ paths: [`./${WEIGHTS_BIN}`], weights: specs }],
     userDefinedMetadata: { ...metadata, [INTEGRITY_KEY]: integrity },
   };

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  GraphFlowError,
-  type ForwardOptions,
-  type ForwardOutput,
-  type InputSizeRequirement,
-  type ModelSummary,
-  type NamedWeight,
-  type SegmentationModel,
-  type TapDefaults,
-  type TapInfo,
-} from '@graphflow/core';
+import { GraphFlowError } from '../errors/graphflow-error';
+import type {
+  ForwardOptions,
+  ForwardOutput,
+  InputSizeRequirement,
+  ModelSummary,
+  NamedWeight,
+  SegmentationModel,
+  TapDefaults,
+  TapInfo,
+} from '../contracts/backbone';
 import { inputSizeProblem } from './input-size';
 import { describeModelSize, type ModelSize } from './model-size';
 import { readLayersArtifacts, saveLayersModel } from './layers-artifacts-io';
@@ -40,6 +40,7 @@ export class LayersSegmentationModel implements SegmentationModel {
   readonly tapDefaults: TapDefaults;
   readonly inputSizeRequirement: InputSizeRequirement;
   readonly model: tf.LayersModel;
+  private readonly portableClassNames: Readonly<Record<string, string>>;
 
   constructor(graph: NetworkGraph) {
     const seen = new Set<number>([graph.logits.id]);
@@ -54,6 +55,7 @@ export class LayersSegmentationModel implements SegmentationModel {
     this.taps = graph.taps.map((t) => ({ ...t.info }));
     this.tapDefaults = graph.tapDefaults;
     this.inputSizeRequirement = graph.inputSize;
+    this.portableClassNames = graph.portableClassNames ?? {};
     this.model = tf.model({ inputs: graph.input, outputs: [graph.logits, ...graph.taps.map((t) => t.tensor)], name: graph.architecture.replace(/\W/g, '_') });
   }
 
@@ -132,7 +134,7 @@ export class LayersSegmentationModel implements SegmentationModel {
   }
 
   async save(dir: string): Promise<void> {
-    await saveLayersModel(this.model, dir, { graphflow: this.metadata() });
+    await saveLayersModel(this.model, dir, { graphflow: this.metadata() }, this.portableClassNames);
   }
 
   async load(dir: string): Promise<void> {

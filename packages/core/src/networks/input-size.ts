@@ -1,4 +1,4 @@
-import type { InputSizeRequirement } from '@graphflow/core';
+import type { InputSizeRequirement } from '../contracts/backbone';
 
 /**
  * Explain why [height, width] cannot be processed by a network with `requirement`, or return null.

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { InputSizeRequirement, TapDefaults, TapInfo } from '@graphflow/core';
+import type { InputSizeRequirement, TapDefaults, TapInfo } from '../contracts/backbone';
 
 /** A named feature inside a network graph, before it becomes a model output. */
 export interface SymbolicTap {
@@ -20,6 +20,11 @@ export interface NetworkGraph {
   taps: SymbolicTap[];
   tapDefaults: TapDefaults;
   inputSize: InputSizeRequirement;
+  /**
+   * Custom layer classes whose saved form may name a built-in class with identical inference behaviour
+   * (e.g. `{ MyDilatedConv2D: 'Conv2D' }`), so a saved model loads with plain tfjs.
+   */
+  portableClassNames?: Readonly<Record<string, string>>;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Rng } from '@graphflow/core';
+import { Rng } from './rng';
 
 /**
  * A generator for (seed, labels…), seeded by hashing them together.
