@@ -6,3 +6,4 @@ export * from './testing/backbone-conformance';
 export * from './testing/loss-conformance';
 export * from './testing/dataset-conformance';
 export * from './util/shared-datasets';
+export * from './testing/stage-conformance';
