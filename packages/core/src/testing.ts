@@ -7,3 +7,5 @@ export * from './testing/loss-conformance';
 export * from './testing/dataset-conformance';
 export * from './util/shared-datasets';
 export * from './testing/stage-conformance';
+export * from './testing/tiny-network';
+export * from './testing/component-context';
