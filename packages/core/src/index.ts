@@ -24,7 +24,7 @@ export * from './contracts/metric';
 export * from './contracts/backend';
 export * from './contracts/tool';
 export { LayersSegmentationModel, type SavedNetworkMetadata } from './networks/layers-segmentation-model';
-export { describeModelSize, type ModelSize, type LayerCost, type CountsMacs } from './networks/model-size';
+export { describeModelSize, type ModelSize, type LayerCost, type CountsMacs, type CountsAttentionScores } from './networks/model-size';
 export { inputSizeProblem } from './networks/input-size';
 export { saveLayersModel, readLayersArtifacts, layersModelDirectory, MODEL_JSON, WEIGHTS_BIN, INTEGRITY_KEY, type LayersModelJson, type LayersIntegrity } from './networks/layers-artifacts-io';
 export { conventionalTapDefaults, sidesMultipleOf, type NetworkGraph, type SymbolicTap } from './networks/network-graph';

@@ -88,3 +88,19 @@ test('transunet rules: embedDim not divisible by heads and a bad imageSize are r
   assert.match(bad[1]!.message, /multiple of .* 4/);
   assert.deepEqual(transUNetRules(tiny), []);
 });
+
+test('layer summary: each self-attention layer reports heads × T² score elements, other layers none', () => {
+  const model = new LayersSegmentationModel(buildTransUNet({ ...tiny, layers: 2 }));
+  try {
+    const layers = model.layerSummary(32, 32);
+    const attention = layers.filter((l) => (l.attentionScores ?? 0) > 0);
+    assert.equal(attention.length, 2, 'one per transformer layer');
+    for (const l of attention) {
+      const [, h, w] = l.outputShape as number[];
+      assert.equal(l.attentionScores, tiny.heads * (h! * w!) ** 2);
+    }
+    assert.ok(layers.every((l) => l.outputShape[0] === 1 && l.macs >= 0));
+  } finally {
+    model.dispose();
+  }
+});

@@ -20,9 +20,9 @@ const MiB = 2 ** 20;
 class SizedTinyModel extends TinyModel {
   failAtCall = 0;
   private calls = 0;
-  size(h: number, w: number) {
+  layerSummary(h: number, w: number) {
     const f = this.features;
-    return { params: this.summary(h, w).params, layers: [{ outputShape: [1, h, w, f] }, { outputShape: [1, h, w, f] }, { outputShape: [1, h, w, this.numClasses] }] };
+    return [{ outputShape: [1, h, w, f] }, { outputShape: [1, h, w, f] }, { outputShape: [1, h, w, this.numClasses] }].map((l, i) => ({ name: `l${i}`, params: 0, macs: 0, ...l }));
   }
   override forward(images: tf.Tensor4D, options: ForwardOptions): ForwardOutput {
     // Stands in for the wasm backend's malloc guard firing inside a step.
@@ -68,7 +68,7 @@ test('estimate: numbers for a small known network', () => {
   assert.equal(distill.perImageBytes, perImage + 4 * (64 * 2 + 2 * 64 * 4));
 
   // Self-attention over a 4×4 map with D = 64 (2 heads of 32): 2 × 16² score elements, kept ATTENTION_FACTOR times.
-  const attention = { params: 0, layers: [{ outputShape: [1, 4, 4, 64], className: 'GraphFlowMultiHeadSelfAttention' }] };
+  const attention = { params: 0, layers: [{ outputShape: [1, 4, 4, 64], attentionScores: 2 * 16 ** 2 }] };
   assert.equal(attentionScoreElements(attention), 512);
   const withAttention = estimateTrainingMemory({ shapes: attention, trainedParams: 0, optimizerSlots: 2, batchSize: 1, inputSize: [4, 4], channels: 1, numClasses: 2, residentBytes: 0 });
   assert.equal(withAttention.bytes, 4 * (ACTIVATION_FACTOR * 1024 + ATTENTION_FACTOR * 512 + 2 * 16 * 3));

@@ -49,6 +49,20 @@ export interface ForwardOutput {
   taps: Record<string, tf.Tensor4D>;
 }
 
+/** One layer of a network's per-layer summary, for one image of the summary's input size. */
+export interface LayerSummary {
+  name: string;
+  /** Output shape for one image, [1, …]. */
+  outputShape: readonly number[];
+  params: number;
+  macs: number;
+  /**
+   * Elements of the score maps a self-attention layer keeps for backprop (heads × T² for T positions), which are no
+   * layer's output; 0 or absent for every other layer. The memory estimate adds them.
+   */
+  attentionScores?: number;
+}
+
 export interface ModelSummary {
   architecture: string;
   inputShape: [number, number, number];
@@ -78,6 +92,12 @@ export interface SegmentationModel {
   /** Every weight, including non-trainable ones (batch-norm moving statistics), in a stable order with stable names. */
   weights(): NamedWeight[];
   summary(height: number, width: number): ModelSummary;
+  /**
+   * Every layer's output shape and cost at an input size, computed from shapes alone: how a stage estimates a training
+   * step's memory before the first step. A network without it is not estimated (only the runtime guard covers it);
+   * LayersSegmentationModel provides it.
+   */
+  layerSummary?(height: number, width: number): readonly LayerSummary[];
   /** Write weights (and, where possible, a standalone tfjs graph/layers model) into `dir`. */
   save(dir: string): Promise<void>;
   /** Restore weights written by `save` (bit-exact). */

@@ -4,6 +4,7 @@ import type {
   ForwardOptions,
   ForwardOutput,
   InputSizeRequirement,
+  LayerSummary,
   ModelSummary,
   NamedWeight,
   SegmentationModel,
@@ -119,6 +120,10 @@ export class LayersSegmentationModel implements SegmentationModel {
       macs: s.macs,
       flops: s.flops,
     };
+  }
+
+  layerSummary(height: number, width: number): readonly LayerSummary[] {
+    return this.size(height, width).layers;
   }
 
   metadata(): SavedNetworkMetadata {

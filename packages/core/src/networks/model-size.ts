@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 
+import type { LayerSummary } from '../contracts/backbone';
+
 /** Parameter and compute cost of one layer for a concrete input size. */
-export interface LayerCost {
-  name: string;
+export interface LayerCost extends LayerSummary {
   className: string;
   outputShape: number[];
-  params: number;
-  macs: number;
 }
 
 export interface ModelSize {
@@ -26,6 +25,15 @@ export interface CountsMacs {
 
 function hasCountMacs(layer: unknown): layer is CountsMacs {
   return typeof (layer as Partial<CountsMacs>).countMacs === 'function';
+}
+
+/** A self-attention layer reports the score-map elements it keeps (heads × T²), which its output shape does not show. */
+export interface CountsAttentionScores {
+  countAttentionScores(outputShape: number[]): number;
+}
+
+function hasCountAttentionScores(layer: unknown): layer is CountsAttentionScores {
+  return typeof (layer as Partial<CountsAttentionScores>).countAttentionScores === 'function';
 }
 
 type Shape = (number | null)[];
@@ -98,7 +106,8 @@ export function describeModelSize(model: tf.LayersModel, height: number, width: 
     const first = concrete(outs[0]!, layer.name);
     const layerMacs = hasCountMacs(layer) ? layer.countMacs(ins, first) : builtInMacs(layer, ins, first);
     macs += layerMacs;
-    layers.push({ name: layer.name, className: layer.getClassName(), outputShape: first, params: weightCount(layer.weights), macs: layerMacs });
+    const scores = hasCountAttentionScores(layer) ? layer.countAttentionScores(first) : 0;
+    layers.push({ name: layer.name, className: layer.getClassName(), outputShape: first, params: weightCount(layer.weights), macs: layerMacs, ...(scores > 0 ? { attentionScores: scores } : {}) });
   }
   return {
     params: weightCount(model.weights),

@@ -227,7 +227,7 @@ export function backboneConformance(c: BackboneConformanceCase): void {
     }
   });
 
-  test(`${c.label}: summary counts parameters and FLOPs = 2 × MACs`, async () => {
+  test(`${c.label}: summary counts parameters and FLOPs = 2 × MACs, and the layer summary adds up to it`, async () => {
     await useCpu();
     const model = c.create();
     try {
@@ -241,6 +241,14 @@ export function backboneConformance(c: BackboneConformanceCase): void {
       assert.ok(s.macs > 0);
       const s2 = model.summary(h * 2, w * 2);
       assert.ok(Math.abs(s2.macs / s.macs - 4) < 1e-9 || s2.macs > 3.5 * s.macs, 'MACs scale with the number of pixels');
+      if (model.layerSummary) {
+        // The layer summary is what the memory pre-flight reads: it must add up to the summary it details.
+        const layers = model.layerSummary(h, w);
+        assert.ok(layers.length > 0, 'the layer summary lists layers');
+        assert.equal(layers.reduce((n, l) => n + l.params, 0), s.params, 'layer parameters add up to the total');
+        assert.equal(layers.reduce((n, l) => n + l.macs, 0), s.macs, 'layer MACs add up to the total');
+        for (const l of layers) assert.ok(l.outputShape[0] === 1 && l.outputShape.every((d) => Number.isInteger(d) && d > 0), `${l.name}: a concrete [1, …] output shape`);
+      }
     } finally {
       model.dispose();
     }

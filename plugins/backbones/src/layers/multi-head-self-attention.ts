@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { CountsMacs } from '@graphflow/core';
+import type { CountsAttentionScores, CountsMacs } from '@graphflow/core';
 
 export interface MultiHeadSelfAttentionArgs {
   heads: number;
@@ -13,7 +13,7 @@ export interface MultiHeadSelfAttentionArgs {
  * Works on the map directly so the functional graph needs no reshape with a static token count:
  * [N,h,w,D] → tokens [N,h·w,D] → attention → [N,h,w,D]. D must be divisible by `heads`.
  */
-export class MultiHeadSelfAttention extends tf.layers.Layer implements CountsMacs {
+export class MultiHeadSelfAttention extends tf.layers.Layer implements CountsMacs, CountsAttentionScores {
   static className = 'GraphFlowMultiHeadSelfAttention';
   readonly heads: number;
   private qkvKernel!: tf.LayerVariable;
@@ -65,6 +65,12 @@ export class MultiHeadSelfAttention extends tf.layers.Layer implements CountsMac
     const [, h, w, d] = outputShape as [number, number, number, number];
     const t = h * w;
     return 4 * t * d * d + 2 * t * t * d;
+  }
+
+  /** heads × T² score elements per image: the scores and their softmax live until backprop, with their gradients. */
+  countAttentionScores(outputShape: number[]): number {
+    const [, h, w] = outputShape as [number, number, number, number];
+    return this.heads * (h * w) ** 2;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

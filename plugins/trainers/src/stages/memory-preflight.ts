@@ -48,7 +48,7 @@ export function checkStudentStageMemory(
   const [h, w] = p.data.inputSize;
   const shapes = layerShapes(p.model, h, w);
   if (!shapes) {
-    ctx.logger.debug(`${p.model.architecture} has no per-layer summary: memory pre-flight skipped`);
+    ctx.logger.info(`${p.model.architecture} offers no layerSummary(): memory pre-flight skipped (the runtime guard still applies)`);
     return undefined;
   }
   const teacherShapes = p.teacher ? layerShapes(p.teacher, h, w) : undefined;

@@ -1,4 +1,4 @@
-import type { SegmentationModel, TapInfo } from '@graphflow/core';
+import type { LayerSummary, SegmentationModel, TapInfo } from '@graphflow/core';
 
 /**
  * Peak memory of one training step, estimated from a network's per-layer output shapes before anything runs.
@@ -13,33 +13,26 @@ import type { SegmentationModel, TapInfo } from '@graphflow/core';
  * - the two phases do not overlap (activations are freed before the update), so the peak is the larger one;
  * - self-attention keeps heads × T² score-sized tensors (scores, softmax, their gradients) that are no layer's output:
  *   TransUNet (base 64, 128², T = 256 tokens, D = 256) needed 1.4–1.7 × the conv-only estimate with 6–12 layers;
- *   ATTENTION_FACTOR = 18 score maps per attention layer brings it to 0.96–1.0. The summary has no head count, so
- *   heads = D / 32 (TransUNet's default and recipes); more, narrower heads are underestimated.
+ *   ATTENTION_FACTOR = 18 score maps per attention layer brings it to 0.96–1.0 (heads × T² per map, as each attention
+ *   layer reports in its layer summary).
  * - teacher inference in inference mode peaked at 0.23–0.43 × its summed layer outputs: TEACHER_FACTOR = 0.5.
  * Measured heap / estimate: 0.89–1.05 (see docs/backends.md).
  */
 export const ACTIVATION_FACTOR = 6;
 export const ATTENTION_FACTOR = 18;
 export const TEACHER_FACTOR = 0.5;
-const CHANNELS_PER_HEAD = 32;
 const BYTES = 4;
 
-/** What the backbones' LayersSegmentationModel.size() returns; other networks may not offer it. */
+/** A network's parameters and per-layer output shapes for one image (see SegmentationModel.layerSummary). */
 export interface LayerShapes {
   params: number;
-  layers: readonly { outputShape: readonly number[]; className?: string }[];
+  layers: readonly Pick<LayerSummary, 'outputShape' | 'attentionScores'>[];
 }
 
-interface HasLayerShapes {
-  size(height: number, width: number): LayerShapes;
-}
-
-/** Per-layer output shapes when the network exposes them (the built-in backbones do); undefined otherwise. */
+/** Per-layer output shapes when the network offers its layer summary (LayersSegmentationModel does); undefined otherwise. */
 export function layerShapes(model: SegmentationModel, height: number, width: number): LayerShapes | undefined {
-  const candidate = model as Partial<HasLayerShapes>;
-  if (typeof candidate.size !== 'function') return undefined;
-  const shapes = candidate.size.call(model, height, width);
-  return Array.isArray(shapes?.layers) ? shapes : undefined;
+  if (typeof model.layerSummary !== 'function') return undefined;
+  return { params: model.summary(height, width).params, layers: model.layerSummary(height, width) };
 }
 
 /** Elements of every layer output for one image (shapes are [1, …]). */
@@ -47,13 +40,9 @@ export function activationElements(shapes: LayerShapes): number {
   return shapes.layers.reduce((sum, l) => sum + l.outputShape.reduce((a, b) => a * b, 1), 0);
 }
 
-/** heads × T² of every self-attention layer for one image (T = positions of its [1, h, w, D] output). */
+/** heads × T² of every self-attention layer for one image, as the layers report them (LayerSummary.attentionScores). */
 export function attentionScoreElements(shapes: LayerShapes): number {
-  return shapes.layers.reduce((sum, l) => {
-    if (!/attention/i.test(l.className ?? '') || l.outputShape.length !== 4) return sum;
-    const [, h, w, d] = l.outputShape as [number, number, number, number];
-    return sum + Math.max(1, Math.round(d / CHANNELS_PER_HEAD)) * (h * w) ** 2;
-  }, 0);
+  return shapes.layers.reduce((sum, l) => sum + (l.attentionScores ?? 0), 0);
 }
 
 /** A tap's output shape for one image at an input size: [1, ⌈H/stride⌉, ⌈W/stride⌉, channels]. */
