@@ -21,6 +21,8 @@ export * from './data/in-memory-segmentation-data';
 export * from './contracts/loss';
 export * from './contracts/stage';
 export * from './contracts/metric';
+export * from './contracts/optimizer';
+export * from './contracts/schedule';
 export * from './contracts/backend';
 export * from './contracts/tool';
 export { LayersSegmentationModel, type SavedNetworkMetadata } from './networks/layers-segmentation-model';

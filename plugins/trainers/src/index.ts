@@ -47,8 +47,7 @@ export { exportModel, type ExportOptions, type ModelCard } from './export/export
 // Building blocks for other plugins and tools.
 export { loadSnapshot, saveSnapshot } from './checkpoint/final-weights';
 export { CheckpointStore, type CheckpointState, type TrainingPosition } from './checkpoint/checkpoint-store';
-export type { Optimizer, Param, OptimizerState } from './optim/optimizer';
-export type { Schedule } from './schedules/schedule';
+export type { Optimizer, Param, OptimizerState, Schedule } from '@graphflow/core';
 export { DiceMetric } from './metrics/dice';
 export { IouMetric } from './metrics/iou';
 export { AccuracyMetric } from './metrics/accuracy';

@@ -1,3 +1,4 @@
+import type { Optimizer } from '@graphflow/core';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -6,7 +7,6 @@ import pino from 'pino';
 import { TOKENS, type BackendInfo, type ComponentSpec, type FeatureParaphraser, type RunDirectory, type SegmentationModel } from '@graphflow/core';
 import { createRunScope, preparePipeline } from '@graphflow/core/host';
 import { makeStageContext, tempDir } from './fixtures/stage-context';
-import type { Optimizer } from '../src/optim/optimizer';
 import { checkParaphraserStageMemory, checkStudentStageMemory } from '../src/stages/memory-preflight';
 import { PREFLIGHT_SHARE } from '../src/training/memory-limit';
 import type { TrainingMemoryEstimate } from '../src/training/memory-estimate';

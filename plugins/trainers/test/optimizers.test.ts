@@ -1,10 +1,10 @@
+import type { Param } from '@graphflow/core';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { AdamOptimizer } from '../src/optim/adam';
 import { SgdOptimizer } from '../src/optim/sgd';
 import { clipGradients } from '../src/optim/gradient-clipping';
-import type { Param } from '../src/optim/optimizer';
 import { constantSchedule, cosineSchedule, polySchedule, stepSchedule } from '../src/schedules/schedule';
 
 tf.setBackend('cpu');

@@ -1,7 +1,7 @@
+import type { Optimizer, Param } from '@graphflow/core';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GraphFlowError, assignWeights, checkJsonDigest, isGraphFlowError, readWeights, withJsonDigest, writeDirAtomic, writeFileSynced, writeJsonAtomic, writeWeights, type NamedVariable, type RngState, type WarningSink } from '@graphflow/core';
-import type { Optimizer, Param } from '../optim/optimizer';
 import type { TrainablePart } from '../training/trainable-part';
 
 export const CHECKPOINT_FORMAT = 'graphflow-checkpoint/1';

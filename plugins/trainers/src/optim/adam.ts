@@ -1,6 +1,6 @@
+import type { Param } from '@graphflow/core';
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM_KERNEL, type FusedAdamAttrs } from '@graphflow/core';
-import type { Param } from './optimizer';
 import { SlotOptimizer } from './slot-optimizer';
 
 export interface AdamOptions {

@@ -1,6 +1,6 @@
+import type { Optimizer } from '@graphflow/core';
 import { defineComponent, type ComponentDefinition, type JsonSchema } from '@graphflow/core';
 import { AdamOptimizer, type AdamOptions } from './adam';
-import type { Optimizer } from './optimizer';
 import { SgdOptimizer, type SgdOptions } from './sgd';
 
 const lr = (value: number): JsonSchema => ({ type: 'number', exclusiveMinimum: 0, default: value, description: 'Base learning rate (a schedule multiplies it per update).' });

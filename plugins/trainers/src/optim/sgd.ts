@@ -1,5 +1,5 @@
+import type { Param } from '@graphflow/core';
 import type * as tf from '@tensorflow/tfjs';
-import type { Param } from './optimizer';
 import { SlotOptimizer } from './slot-optimizer';
 
 export interface SgdOptions {

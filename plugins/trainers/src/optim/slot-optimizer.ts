@@ -1,5 +1,5 @@
+import type { Optimizer, OptimizerState, Param } from '@graphflow/core';
 import * as tf from '@tensorflow/tfjs';
-import type { Optimizer, OptimizerState, Param } from './optimizer';
 import { SlotStore } from './slot-store';
 
 /**

@@ -1,5 +1,5 @@
+import type { Param } from '@graphflow/core';
 import * as tf from '@tensorflow/tfjs';
-import type { Param } from './optimizer';
 
 /** Zero-initialized per-parameter accumulators (moments, momentum buffers), keyed by slot name and param key. */
 export class SlotStore {

@@ -1,5 +1,6 @@
 import { defineComponent, type ComponentDefinition, type JsonSchema } from '@graphflow/core';
-import { constantSchedule, cosineSchedule, polySchedule, stepSchedule, type Schedule, type WarmupOptions } from './schedule';
+import type { Schedule } from '@graphflow/core';
+import { constantSchedule, cosineSchedule, polySchedule, stepSchedule, type WarmupOptions } from './schedule';
 
 const warmupProperties: Record<string, JsonSchema> = {
   warmupSteps: { type: 'integer', minimum: 0, default: 0, description: 'Updates of linear warm-up before the decay starts.' },

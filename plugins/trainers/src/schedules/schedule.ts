@@ -1,11 +1,4 @@
-/**
- * A schedule maps training progress to a multiplier of a base value (learning rate, or a loss weight).
- * `step` is 0-based and counts optimizer updates; `totalSteps` is the stage's planned number of updates.
- */
-export interface Schedule {
-  readonly id: string;
-  multiplier(step: number, totalSteps: number): number;
-}
+import type { Schedule } from '@graphflow/core';
 
 export interface WarmupOptions {
   /** Updates over which the multiplier ramps linearly from `warmupStartFactor` to the schedule's value. */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { FeatureParaphraser, SegmentationData, SegmentationModel, StageContext } from '@graphflow/core';
-import type { Optimizer, Param } from '../optim/optimizer';
+import type { FeatureParaphraser, Optimizer, Param, SegmentationData, SegmentationModel, StageContext } from '@graphflow/core';
 import { estimateTrainingMemory, layerShapes, tapShape, type LayerShapes, type TrainingMemoryEstimate } from '../training/memory-estimate';
 import { assertTrainingFits } from '../training/memory-limit';
 

@@ -1,11 +1,10 @@
+import type { Optimizer, Schedule } from '@graphflow/core';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { GraphFlowError, deriveRng, type FeatureParaphraser, type SegmentationData, type SegmentationModel, type Stage, type StageContext, type StageResult } from '@graphflow/core';
 import { loadSnapshot, saveSnapshot } from '../checkpoint/final-weights';
 import { writeLossCurve } from '../figures/loss-curve';
 import { clipGradients } from '../optim/gradient-clipping';
-import type { Optimizer } from '../optim/optimizer';
-import type { Schedule } from '../schedules/schedule';
 import { stopGuard } from '../training/finite-guard';
 import { computeGradients } from '../training/student-step';
 import { modelPart } from '../training/trainable-part';

@@ -1,6 +1,5 @@
+import type { Optimizer, Schedule } from '@graphflow/core';
 import { defineComponent, type ComponentContext, type ComponentDefinition, type ComponentSpec, type JsonSchema, type LossTerm, type Metric, type OptionRuleViolation, type Stage } from '@graphflow/core';
-import type { Optimizer } from '../optim/optimizer';
-import type { Schedule } from '../schedules/schedule';
 import { uniqueLossNames, type WeightedLoss } from '../training/weighted-loss';
 import { DEFAULT_LEARNED_FLOOR } from '../evaluation/learned-classes';
 import { inferenceOptionsSchema } from '../inference/inference-options';

@@ -1,11 +1,10 @@
+import type { Optimizer, Schedule } from '@graphflow/core';
 import * as path from 'node:path';
 import { GraphFlowError, deriveRng, type Metric, type SegmentationData, type SegmentationModel, type Stage, type StageContext, type StageResult } from '@graphflow/core';
 import { loadSnapshot, saveSnapshot } from '../checkpoint/final-weights';
 import type { NamedOptimizer } from '../checkpoint/checkpoint-store';
 import { evaluateModel, flattenSummary } from '../evaluation/evaluate-model';
 import { writeLossCurve } from '../figures/loss-curve';
-import type { Optimizer } from '../optim/optimizer';
-import type { Schedule } from '../schedules/schedule';
 import { adversaryParams, lossPart, modelPart, type TrainablePart } from '../training/trainable-part';
 import { studentStep, type AdversaryTrainer } from '../training/student-step';
 import { TrainingLoop, type LoopResult } from '../training/training-loop';

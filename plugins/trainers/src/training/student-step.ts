@@ -1,7 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Batch, ForwardOutput, LossTerm, SegmentationModel } from '@graphflow/core';
-import type { Optimizer, Param } from '../optim/optimizer';
-import type { Schedule } from '../schedules/schedule';
+import type { Batch, ForwardOutput, LossTerm, Optimizer, Param, Schedule, SegmentationModel } from '@graphflow/core';
 import { clipGradients, type GradientClipOptions } from '../optim/gradient-clipping';
 import { assertFiniteTerms, stopGuard } from './finite-guard';
 import type { StepInput } from './training-loop';

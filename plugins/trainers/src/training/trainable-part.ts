@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { NamedVariable } from '@graphflow/core';
+import type { NamedVariable, Param } from '@graphflow/core';
 import type { LossTerm, NamedWeight, SegmentationModel, TrainableModule } from '@graphflow/core';
-import type { Param } from '../optim/optimizer';
 
 /**
  * One thing a stage trains and checkpoints (student, paraphraser, a loss term's translators and discriminator),

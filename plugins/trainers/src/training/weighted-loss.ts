@@ -1,5 +1,4 @@
-import type { LossTerm } from '@graphflow/core';
-import type { Schedule } from '../schedules/schedule';
+import type { LossTerm, Schedule } from '@graphflow/core';
 
 /** A loss term as a stage uses it: a unique log name, a base weight and an optional weight schedule. */
 export interface WeightedLoss {

@@ -15,7 +15,7 @@ export interface OptimizerState {
 }
 
 /**
- * The optimizers GraphFlow trains with. Implemented over plain tf ops (not tf.train) so the complete state is
+ * Contract of `optimizer/*` components: the optimizers stages train with. Implemented over plain tf ops (not tf.train) so the complete state is
  * visible and a checkpoint restores it bit-exactly.
  */
 export interface Optimizer {
