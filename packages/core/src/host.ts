@@ -22,3 +22,4 @@ export * from './pipeline/report';
 export * from './pipeline/run-pipeline';
 export * from './pipeline/run-scope';
 export * from './pipeline/open-run';
+export * from './pipeline/open-session';

@@ -1,18 +1,13 @@
 import 'reflect-metadata';
-import { container as globalContainer } from 'tsyringe';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { GraphFlowError } from '../errors/graphflow-error';
 import { createLogger, type LogFormat } from '../logging/logger';
-import { parseJsonSource } from '../manifest/source-file';
 import type { ResolvedManifest } from '../manifest/types';
 import type { Registry } from '../registry/registry';
-import { RunDirectory } from '../run/run-directory';
+import type { RunDirectory } from '../run/run-directory';
 import type { Stage } from '../contracts/stage';
-import { preparePipeline, type PluginSetup } from './prepare';
-import type { RunState } from './run-pipeline';
+import type { PluginSetup } from './prepare';
+import { openSession } from './open-session';
 import { createRunScope, createStageContext } from './run-scope';
-import { backendChoice, selectBackend } from './select-backend';
 
 export interface OpenedRun {
   run: RunDirectory;
@@ -32,14 +27,13 @@ export async function openRun(
   runDir: string,
   setup: PluginSetup & { backend?: string; logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'; logFormat?: LogFormat; console?: NodeJS.WritableStream & { isTTY?: boolean } } = {},
 ): Promise<OpenedRun> {
-  const run = await RunDirectory.open(runDir);
-  const state = await run.readJson<RunState>('state.json');
-  if (!state) throw new GraphFlowError('GF_RESUME_INVALID', `${run.root} has no state.json: no stage ever finished there`, { file: run.root });
-  const source = parseJsonSource(await fs.readFile(run.manifestFile, 'utf8'), run.manifestFile);
   const logger = createLogger({ level: setup.logLevel ?? 'warn', ...(setup.logFormat ? { format: setup.logFormat } : {}), ...(setup.console ? { console: setup.console } : {}) });
-  const prepared = await preparePipeline(run.manifestFile, [], { ...setup, logger }, { value: source.value as Record<string, unknown>, file: run.manifestFile, sources: [source], overrides: [] });
+  // The same opening path as `graphflow run --resume`: the folder's own manifest, consent, validation, backend.
+  const session = await openSession({ ...setup, runDir }, logger);
+  const { prepared, backend } = session;
+  const run = session.run!;
+  const state = session.previous!;
   const manifest = prepared.manifest;
-  const backend = await selectBackend(prepared.registry, backendChoice(setup.backend, manifest.backend), globalContainer.createChildContainer(), logger);
   const runOptions = { manifestFile: state.manifestFile, manifestDir: path.dirname(state.manifestFile), smoke: false, signal: new AbortController().signal };
   const rs = createRunScope({ registry: prepared.registry, manifest, run, runOptions, logger, ...(backend ? { backend } : {}) });
   const restored: string[] = [];

@@ -1,22 +1,20 @@
 import 'reflect-metadata';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { container as globalContainer, type DependencyContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
 import type { Logger } from 'pino';
 import { GraphFlowError, isGraphFlowError } from '../errors/graphflow-error';
 import { createLogger, type LogFormat } from '../logging/logger';
-import { loadManifest, type LoadedManifest } from '../manifest/load';
 import type { Override } from '../manifest/overrides';
-import { parseJsonSource } from '../manifest/source-file';
 import type { ResolvedManifest, StageSpec } from '../manifest/types';
 import { refToken } from '../plugin/tokens';
 import { RunDirectory } from '../run/run-directory';
 import type { Stage, StageContext } from '../contracts/stage';
 import { createRunScope, createStageContext } from './run-scope';
-import { preparePipeline, type PluginSetup } from './prepare';
+import type { PluginSetup } from './prepare';
+import { openSession, type RunState } from './open-session';
 import { renderReportMarkdown, type RunReport, type StageRecord } from './report';
 import type { RunOptions } from './run-options';
-import { backendChoice, selectBackend } from './select-backend';
 
 export interface RunRequest extends PluginSetup {
   /** Manifest to run (not needed with `resumeDir`). */
@@ -40,10 +38,7 @@ export interface RunRequest extends PluginSetup {
   reuse?: { runDir: string; stages: readonly string[] };
 }
 
-export interface RunState {
-  manifestFile: string;
-  stages: Record<string, StageRecord>;
-}
+export type { RunState } from './open-session';
 
 export interface RunOutcome {
   runDir: string;
@@ -59,26 +54,10 @@ export async function runPipeline(request: RunRequest): Promise<RunOutcome> {
   const startedAt = new Date();
   const bootLogger = createLogger({ level: request.logLevel ?? 'info', ...(request.logFormat ? { format: request.logFormat } : {}), ...(request.console ? { console: request.console } : {}) });
 
-  let loaded: LoadedManifest;
-  let previous: RunState | undefined;
-  let run: RunDirectory | undefined;
-  if (request.resumeDir) {
-    run = await RunDirectory.open(request.resumeDir);
-    previous = await run.readJson<RunState>('state.json');
-    if (!previous) throw new GraphFlowError('GF_RESUME_INVALID', `${run.root} has no state.json: it never started a stage`, { file: run.root });
-    const text = await fs.readFile(run.manifestFile, 'utf8');
-    const source = parseJsonSource(text, run.manifestFile);
-    loaded = { value: source.value as Record<string, unknown>, file: run.manifestFile, sources: [source], overrides: [] };
-  } else {
-    if (!request.manifestPath) throw new GraphFlowError('GF_MANIFEST_NOT_FOUND', 'no manifest given');
-    loaded = await loadManifest(request.manifestPath, request.overrides ?? []);
-  }
-  const prepared = await preparePipeline(loaded.file, [], { ...request, logger: bootLogger }, loaded);
+  const session = await openSession({ ...request, ...(request.resumeDir ? { runDir: request.resumeDir } : {}) }, bootLogger);
+  const { prepared, manifestFile, previous, backend } = session;
   const manifest = prepared.manifest;
-  const manifestFile = previous?.manifestFile ?? loaded.file;
-  // The backend is chosen before the run folder exists, so an unavailable one fails like any other bad input.
-  const backendContainer = globalContainer.createChildContainer();
-  const backend = await selectBackend(prepared.registry, backendChoice(request.backend, manifest.backend), backendContainer, bootLogger);
+  let run = session.run;
 
   // Validation passed: only now does anything touch the disk.
   run ??= await RunDirectory.create({
