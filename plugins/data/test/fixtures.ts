@@ -1,3 +1,4 @@
+import { testComponentContext } from '@graphflow/core/testing';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -68,14 +69,7 @@ export async function writeH5(file: string, arrays: Record<string, { data: Float
   }
 }
 
-/** A do-nothing component context for calling component factories directly. */
+/** A component context for calling component factories directly (run seed 0, no references or nested components). */
 export function fakeContext(path = 'data'): import('@graphflow/core').ComponentContext {
-  const logger = { info: () => undefined, warn: () => undefined, debug: () => undefined, error: () => undefined, child: () => logger };
-  return {
-    logger: logger as never,
-    container: { isRegistered: () => false } as never,
-    path,
-    resolve: async () => { throw new Error('no references in tests'); },
-    build: async () => { throw new Error('no nested components in this test'); },
-  };
+  return testComponentContext({ seed: 0, path });
 }

@@ -1,6 +1,6 @@
 import type { ComponentContext, LossTerm } from '@graphflow/core';
 import { Registry } from '@graphflow/core';
-import { lossConformance } from '@graphflow/core/testing';
+import { lossConformance, testComponentContext } from '@graphflow/core/testing';
 import plugin from '../src';
 import { TinyNet } from './helpers/tiny-net';
 
@@ -12,7 +12,7 @@ const shapes = (net: TinyNet) => ({
   logits: [2, SIZE, SIZE, net.numClasses] as [number, number, number, number],
   taps: Object.fromEntries(net.taps.map((t) => [t.name, [2, SIZE / t.stride, SIZE / t.stride, t.channels] as [number, number, number, number]])),
 });
-const ctx = { path: 'stages.0.options.losses.0', resolve: async () => undefined, container: { isRegistered: () => false } } as unknown as ComponentContext;
+const ctx = { ...testComponentContext({ seed: 0, path: 'stages.0.options.losses.0' }), resolve: async () => undefined } as unknown as ComponentContext;
 
 async function build(id: string): Promise<LossTerm> {
   const registry = new Registry();

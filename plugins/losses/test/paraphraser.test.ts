@@ -1,3 +1,4 @@
+import { testComponentContext } from '@graphflow/core/testing';
 import { after, before, describe, test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
@@ -102,7 +103,7 @@ describe('module/paraphraser', () => {
   });
 
   test('the component resolves its teacher reference and checks tap names', async () => {
-    const ctx = { path: 'models.paraphraser', resolve: async (ref: string) => (ref === 'models.teacher' ? teacher : undefined), container: { isRegistered: () => false } } as unknown as ComponentContext;
+    const ctx = { ...testComponentContext({ seed: 0, path: 'models.paraphraser' }), resolve: async (ref: string) => (ref === 'models.teacher' ? teacher : undefined) } as unknown as ComponentContext;
     const built = (await paraphraserComponent.create(options, ctx)) as FeatureParaphraser;
     assert.deepEqual(built.teacherTaps, ['enc2', 'enc3']);
     built.dispose();

@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { activateBackend } from '@graphflow/backend';
-import { Registry, type ComponentContext, type ModelSummary, type SegmentationModel } from '@graphflow/core';
+import { Registry, type ModelSummary, type SegmentationModel } from '@graphflow/core';
+import { testComponentContext } from '@graphflow/core/testing';
 import type { Optimizer } from '@graphflow/trainers';
 import backbonesPlugin, { LayersSegmentationModel } from '@graphflow/backbones';
 import trainersPlugin from '@graphflow/trainers';
@@ -67,7 +68,7 @@ async function createComponent<T>(id: string, given: Record<string, unknown>): P
   }
   const violations = registered.definition.rules?.(options) ?? [];
   if (violations.length > 0) throw new Error(`${id}: ${violations.map((v) => v.message).join('; ')}`);
-  return { value: (await registered.definition.create(options, {} as ComponentContext)) as T, options };
+  return { value: (await registered.definition.create(options, testComponentContext({ path: id }))) as T, options };
 }
 
 /** The optimizer a manifest's `optimizer/adam` at lr 1e-3 gives (fused into one kernel per variable on native). */

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { createLogger, TOOL_IDS, type EvaluateTool, type ExportTool, type InspectDataTool, type Metric, type PredictTool, type Registry, type Sample, type SegmentationData, type SegmentationModel } from '@graphflow/core';
-import { ComponentScope, parseOverride, preparePipeline, backendChoice, selectBackend } from '@graphflow/core/host';
+import { createLogger, TOOL_IDS, type EvaluateTool, type ExportTool, type InspectDataTool, type Metric, type PredictTool, type Sample, type SegmentationData, type SegmentationModel } from '@graphflow/core';
+import { createRunScope, parseOverride, preparePipeline, backendChoice, selectBackend } from '@graphflow/core/host';
 import { container as globalContainer } from 'tsyringe';
 import type { CliIo } from '../io';
 import { reportError } from '../errors';
@@ -14,23 +14,25 @@ interface Common {
   json?: boolean;
 }
 
-/** A `tool/*` component from the registry (the plugins loaded for this manifest or run), built with no options. */
-async function tool<T>(registry: Registry, id: string): Promise<T> {
-  const scope = new ComponentScope(registry, createLogger({ level: 'warn' }));
-  return (await scope.build({ type: id, options: {} }, id, globalContainer.createChildContainer())) as T;
+interface Builds {
+  build<T>(spec: { type: string; options?: Record<string, unknown> }, path: string): Promise<T>;
 }
 
-/** Build components of a manifest (data, models) without a run folder: for summary and inspect. */
+/** A `tool/*` component from the registry (the plugins loaded for this manifest or run), built with no options in its scope. */
+function tool<T>(scope: Builds, id: string): Promise<T> {
+  return scope.build<T>({ type: id, options: {} }, id);
+}
+
+/** A manifest's components (data, models) in a run scope without a run folder: for summary, inspect and eval's data. */
 async function manifestScope(manifest: string, options: Common & { set?: string[] }) {
   const prepared = await preparePipeline(manifest, (options.set ?? []).map(parseOverride), cliPluginSetup(options));
   const logger = createLogger({ level: 'warn' });
-  const scope = new ComponentScope(prepared.registry, logger);
-  const root = globalContainer.createChildContainer();
   // Building a model creates its weights, which needs an initialized backend (a registered one is not enough).
-  await selectBackend(prepared.registry, backendChoice(options.backend, prepared.manifest.backend), root, logger);
-  if (prepared.manifest.data) scope.registerEntry(root, 'data', prepared.manifest.data);
-  for (const [name, spec] of Object.entries(prepared.manifest.models)) scope.registerEntry(root, `models.${name}`, spec);
-  return { prepared, resolve: <T>(ref: string) => scope.resolve<T>(root, ref), scope, root };
+  const backend = await selectBackend(prepared.registry, backendChoice(options.backend, prepared.manifest.backend), globalContainer.createChildContainer(), logger);
+  const manifestFile = prepared.loaded.file;
+  const runOptions = { manifestFile, manifestDir: path.dirname(manifestFile), smoke: false, signal: new AbortController().signal };
+  const rs = createRunScope({ registry: prepared.registry, manifest: prepared.manifest, runOptions, logger, ...(backend ? { backend } : {}) });
+  return { prepared, resolve: <T>(ref: string) => rs.scope.resolve<T>(rs.root, ref), build: rs.build };
 }
 
 export async function summaryCommand(manifest: string, options: Common & { set?: string[]; size?: string }, io: CliIo): Promise<number> {
@@ -59,13 +61,14 @@ export async function summaryCommand(manifest: string, options: Common & { set?:
 
 export async function inspectCommand(manifest: string, options: Common & { set?: string[]; out: string; samples: string }, io: CliIo): Promise<number> {
   try {
-    const { resolve, prepared } = await manifestScope(manifest, options);
+    const scope = await manifestScope(manifest, options);
+    const { resolve, prepared } = scope;
     if (!prepared.manifest.data) {
       io.err(`error GF_MANIFEST_INVALID: ${manifest} has no "data" entry to inspect\n`);
       return 2;
     }
     const data = await resolve<SegmentationData>('data');
-    const inspector = await tool<InspectDataTool>(prepared.registry, TOOL_IDS.inspectData);
+    const inspector = await tool<InspectDataTool>(scope, TOOL_IDS.inspectData);
     const report = await inspector.inspect(data, path.resolve(options.out), { samples: Number(options.samples) });
     if (options.json) {
       io.out(`${JSON.stringify(report, null, 2)}\n`);
@@ -89,10 +92,9 @@ export async function evalCommand(reference: string, manifest: string | undefine
   try {
     const { opened, name, model } = await openModel(reference, options);
     const data = manifest ? await (await manifestScope(manifest, options)).resolve<SegmentationData>('data') : await opened.resolve<SegmentationData>('data');
-    const evaluator = await tool<EvaluateTool>(opened.registry, TOOL_IDS.evaluate);
-    const scope = new ComponentScope(opened.registry, createLogger({ level: 'warn' }));
+    const evaluator = await tool<EvaluateTool>(opened, TOOL_IDS.evaluate);
     const metrics: Metric[] = [];
-    for (const type of evaluator.defaultMetrics) metrics.push((await scope.build({ type, options: {} }, `eval.${type}`, globalContainer.createChildContainer())) as Metric);
+    for (const type of evaluator.defaultMetrics) metrics.push(await opened.build<Metric>({ type, options: {} }, `eval.${type}`));
     const result = await evaluator.evaluate(model, data, { partition: options.partition, metrics, batchSize: Number(options.batchSize), inference: inferenceFrom(options) });
     io.out(options.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${evaluator.table({ [name]: result }, metrics)}\n`);
     return 0;
@@ -109,7 +111,7 @@ export async function exportCommand(reference: string, options: Common & { out: 
     // Dataset-wide statistics are computed from the training images at build time: the card must carry the numbers,
     // since a consumer of the exported model has no training images to recompute them from.
     const statistics = data?.normalizationStatistics?.() ?? null;
-    const exporter = await tool<ExportTool>(opened.registry, TOOL_IDS.export);
+    const exporter = await tool<ExportTool>(opened, TOOL_IDS.export);
     const card = await exporter.export(model, options.out, { inputSize: size, ...(data ? { classNames: data.classNames } : {}), preprocessing: { dataset: opened.manifest.data?.type, options: opened.manifest.data?.options, ...(statistics ? { statistics } : {}) } });
     io.out(options.json ? `${JSON.stringify(card, null, 2)}\n` : `exported ${name} (${card.architecture}, ${card.params.toLocaleString('en-US')} params) to ${path.resolve(options.out)}${card.tfjsModel ? ` — ${card.tfjsModel} loads with tf.loadLayersModel` : ''}\n`);
     return 0;
@@ -136,7 +138,7 @@ function inferenceFrom(flags: InferenceFlags): Record<string, unknown> {
 export async function predictCommand(reference: string, images: string[], options: Common & InferenceFlags & { out: string; normalize?: 'zscore' | 'unit' | 'none'; size?: string; overlays: boolean }, io: CliIo): Promise<number> {
   try {
     const { opened, model } = await openModel(reference, options);
-    const predictor = await tool<PredictTool>(opened.registry, TOOL_IDS.predict);
+    const predictor = await tool<PredictTool>(opened, TOOL_IDS.predict);
     const data = opened.manifest.data ? await opened.resolve<SegmentationData>('data') : undefined;
     const trainingSize = data ? ([data.inputSize[0], data.inputSize[1]] as [number, number]) : undefined;
     // The run's own preprocessing (its normalization statistics, channels, size) unless the user overrides it.

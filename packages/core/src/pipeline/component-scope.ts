@@ -28,10 +28,13 @@ export class ComponentScope {
     private readonly seed?: number,
   ) {}
 
-  /** Register a manifest entry (`data`, `models.x`) as a lazily built singleton. */
+  /**
+   * Register a manifest entry (`data`, `models.x`) as a lazily built singleton of `container` (the run's). It is
+   * built in that container whichever stage first asks for it, so a run-wide model never holds one stage's scope.
+   */
   registerEntry(container: DependencyContainer, ref: string, spec: ComponentSpec): void {
     container.register(refToken(ref), {
-      useFactory: instanceCachingFactory((c) => this.buildEntry(ref, spec, c)),
+      useFactory: instanceCachingFactory(() => this.buildEntry(ref, spec, container)),
     });
   }
 

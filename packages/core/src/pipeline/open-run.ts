@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import * as path from 'node:path';
 import { createLogger, type LogFormat } from '../logging/logger';
 import type { ResolvedManifest } from '../manifest/types';
+import type { ComponentSpec } from '../plugin/types';
 import type { Registry } from '../registry/registry';
 import type { RunDirectory } from '../run/run-directory';
 import type { Stage } from '../contracts/stage';
@@ -17,6 +18,8 @@ export interface OpenedRun {
   resolve<T>(ref: string): Promise<T>;
   /** Names of the stages whose results were restored. */
   restored: string[];
+  /** Build a component (a tool, a metric) in the run's scope, with the run's tokens. */
+  build<T>(spec: ComponentSpec, path: string): Promise<T>;
 }
 
 /**
@@ -47,5 +50,5 @@ export async function openRun(
       restored.push(spec.name);
     }
   }
-  return { run, manifest, registry: prepared.registry, restored, resolve: <T>(ref: string) => rs.scope.resolve<T>(rs.root, ref) };
+  return { run, manifest, registry: prepared.registry, restored, resolve: <T>(ref: string) => rs.scope.resolve<T>(rs.root, ref), build: rs.build };
 }

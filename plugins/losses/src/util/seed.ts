@@ -1,11 +1,11 @@
-import { deriveRng, TOKENS, type ComponentContext, type Rng } from '@graphflow/core';
+import { deriveRng, runToken, type ComponentContext, type Rng } from '@graphflow/core';
 
 /**
- * A generator for a component's initial weights: the run seed (when the container has one) forked by the
- * component's manifest path, so two identical terms in different stages still start differently but reproducibly.
+ * A generator for a component's initial weights: the run seed forked by the component's manifest path, so two
+ * identical terms in different stages still start differently but reproducibly. Without a context (a term constructed
+ * directly, outside any run) it forks `fallbackSeed`.
  */
 export function componentRng(ctx: Pick<ComponentContext, 'container' | 'path'> | undefined, fallbackSeed = 0): Rng {
-  let seed = fallbackSeed;
-  if (ctx?.container.isRegistered(TOKENS.Seed, true)) seed = ctx.container.resolve<number>(TOKENS.Seed);
+  const seed = ctx ? runToken(ctx.container, 'Seed') : fallbackSeed;
   return deriveRng(seed, 'losses', ctx?.path ?? 'standalone');
 }

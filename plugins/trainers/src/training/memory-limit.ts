@@ -1,5 +1,5 @@
 import * as os from 'node:os';
-import { GraphFlowError, TOKENS, isGraphFlowError, type BackendInfo, type BackendMemory, type RunOptions, type StageContext } from '@graphflow/core';
+import { GraphFlowError, isGraphFlowError, runToken, type BackendInfo, type BackendMemory, type StageContext } from '@graphflow/core';
 import type { TrainingMemoryEstimate } from './memory-estimate';
 
 /**
@@ -22,13 +22,12 @@ interface Where {
 }
 
 function where(ctx: StageContext): Where {
-  const options = ctx.container.isRegistered(TOKENS.RunOptions, true) ? ctx.container.resolve<RunOptions>(TOKENS.RunOptions) : undefined;
-  return { stage: ctx.name, pointer: `/stages/${ctx.index}/options/batchSize`, ...(options ? { file: options.manifestFile } : {}) };
+  return { stage: ctx.name, pointer: `/stages/${ctx.index}/options/batchSize`, file: runToken(ctx.container, 'RunOptions').manifestFile };
 }
 
-/** The active backend's declared memory ceiling, if it has one. */
-export function stageBackend(ctx: StageContext): BackendInfo | undefined {
-  return ctx.container.isRegistered(TOKENS.Backend, true) ? ctx.container.resolve<BackendInfo>(TOKENS.Backend) : undefined;
+/** The active backend (its `memory` says whether it has a hard ceiling). */
+export function stageBackend(ctx: StageContext): BackendInfo {
+  return runToken(ctx.container, 'Backend');
 }
 
 function limitText(backend: string, memory: BackendMemory): string {

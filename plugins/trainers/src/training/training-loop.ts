@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { GraphFlowError, TOKENS, describeNonFinite, type Batch, type SegmentationData, type StageContext, type NamedVariable } from '@graphflow/core';
+import { GraphFlowError, describeNonFinite, runToken, type Batch, type SegmentationData, type StageContext, type NamedVariable } from '@graphflow/core';
 import { CheckpointStore, type NamedOptimizer, type TrainingPosition } from '../checkpoint/checkpoint-store';
 import { loadSnapshot, saveSnapshot } from '../checkpoint/final-weights';
 import type { TrainablePart } from './trainable-part';
@@ -140,7 +140,7 @@ export class TrainingLoop {
     for (const o of hooks.optimizers) o.optimizer.prepare(o.params());
     const store = new CheckpointStore(ctx.dir, options.keepCheckpoints);
     await store.ensureWritable();
-    const manifest = ctx.container.isRegistered(TOKENS.Manifest, true) ? ctx.container.resolve(TOKENS.Manifest) : undefined;
+    const manifest = runToken(ctx.container, 'Manifest');
 
     let position: TrainingPosition = { step: 0, epoch: 0, stepInEpoch: 0, rng: ctx.rng.getState() };
     let extra: LoopExtra = { history: [], validations: [], badValidations: 0, stoppedEarly: false, trainSeconds: 0 };
