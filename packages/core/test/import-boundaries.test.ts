@@ -72,4 +72,16 @@ describe('import boundaries', () => {
     const others = new Map([...packageNames('packages'), ...plugins].filter(([name]) => name !== '@graphflow/core'));
     assert.deepEqual(violations('packages', others).filter((v) => v.startsWith('packages/core/')), []);
   });
+
+  it('every plugin takes core and tfjs as peer dependencies, so it shares the host\'s registry and tfjs engine', () => {
+    const wrong: string[] = [];
+    for (const [, folder] of plugins) {
+      const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, folder, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+      for (const name of ['@graphflow/core', '@tensorflow/tfjs']) {
+        if (pkg['dependencies']?.[name] !== undefined) wrong.push(`${folder}: ${name} is a dependency`);
+        if (pkg['peerDependencies']?.[name] === undefined) wrong.push(`${folder}: ${name} is not a peer dependency`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+  });
 });
