@@ -55,11 +55,15 @@ export async function findRecipes(dir: string = EXAMPLES_DIR): Promise<Recipe[]>
 
 /**
  * Ablation variant files under examples/; `<name>.variants.json` applies to the `<name>.json` beside it when there is
- * one (e.g. semi-supervised.variants.json → semi-supervised.json), else to the `manifest.json` beside it.
+ * one (e.g. semi-supervised.variants.json → semi-supervised.json), `<name>.<rows>.variants.json` to `<name>.json` too
+ * (a second set of rows for one manifest, e.g. capacity.parts.variants.json → capacity.json), else to the
+ * `manifest.json` beside it.
  */
 export async function findVariantFiles(dir: string = EXAMPLES_DIR): Promise<{ file: string; manifest: string; id: string }[]> {
   return (await jsonFiles(dir)).filter((f) => f.file.endsWith(VARIANTS_SUFFIX)).map((f) => {
-    const own = f.file.slice(0, -VARIANTS_SUFFIX.length) + '.json';
+    let stem = f.file.slice(0, -VARIANTS_SUFFIX.length);
+    while (!existsSync(`${stem}.json`) && path.basename(stem).includes('.')) stem = stem.slice(0, stem.lastIndexOf('.'));
+    const own = `${stem}.json`;
     return { file: f.file, manifest: existsSync(own) ? own : path.join(path.dirname(f.file), 'manifest.json'), id: f.rel.join('/') };
   });
 }

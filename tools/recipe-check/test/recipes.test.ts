@@ -77,6 +77,8 @@ test('every runnable recipe validates with the real plugins', async (t) => {
 test('every ablation variants file applies to the manifest beside it: each variant validates', async (t) => {
   const files = await findVariantFiles();
   assert.ok(files.some((f) => f.id === 'quickstart/none-vs-all.variants.json'), files.map((f) => f.id).join(', '));
+  // A second set of rows for one manifest names it first: capacity.parts.variants.json ablates capacity.json.
+  assert.equal(path.basename(files.find((f) => f.id === 'chasedb1/study/capacity.parts.variants.json')?.manifest ?? ''), 'capacity.json');
   for (const f of files) {
     await t.test(f.id, async () => {
       const variants = fileVariants(JSON.parse(await fs.readFile(f.file, 'utf8')), f.file);
