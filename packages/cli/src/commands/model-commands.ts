@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import { createLogger, TOOL_IDS, type EvaluateTool, type ExportTool, type InspectDataTool, type Metric, type PredictTool, type Sample, type SegmentationData, type SegmentationModel } from '@graphflow/core';
-import { createRunScope, parseOverride, preparePipeline, backendChoice, selectBackend } from '@graphflow/core/host';
-import { container as globalContainer } from 'tsyringe';
+import { createLogger, idleRunOptions, TOOL_IDS, type EvaluateTool, type ExportTool, type InspectDataTool, type Metric, type PredictTool, type Sample, type SegmentationData, type SegmentationModel } from '@graphflow/core';
+import { createRunScope, openSession, parseOverride } from '@graphflow/core/host';
 import type { CliIo } from '../io';
 import { reportError } from '../errors';
 import { cliPluginSetup } from '../plugin-setup';
@@ -25,13 +24,11 @@ function tool<T>(scope: Builds, id: string): Promise<T> {
 
 /** A manifest's components (data, models) in a run scope without a run folder: for summary, inspect and eval's data. */
 async function manifestScope(manifest: string, options: Common & { set?: string[] }) {
-  const prepared = await preparePipeline(manifest, (options.set ?? []).map(parseOverride), cliPluginSetup(options));
   const logger = createLogger({ level: 'warn' });
-  // Building a model creates its weights, which needs an initialized backend (a registered one is not enough).
-  const backend = await selectBackend(prepared.registry, backendChoice(options.backend, prepared.manifest.backend), globalContainer.createChildContainer(), logger);
-  const manifestFile = prepared.loaded.file;
-  const runOptions = { manifestFile, manifestDir: path.dirname(manifestFile), smoke: false, signal: new AbortController().signal };
-  const rs = createRunScope({ registry: prepared.registry, manifest: prepared.manifest, runOptions, logger, ...(backend ? { backend } : {}) });
+  // The opening path of a run (validation, plugins, backend), without a run folder. Building a model creates its
+  // weights, which needs an initialized backend (a registered one is not enough).
+  const { prepared, backend } = await openSession({ ...cliPluginSetup(options), manifestPath: manifest, overrides: (options.set ?? []).map(parseOverride), ...(options.backend ? { backend: options.backend } : {}) }, logger);
+  const rs = createRunScope({ registry: prepared.registry, manifest: prepared.manifest, runOptions: idleRunOptions(prepared.loaded.file), logger, ...(backend ? { backend } : {}) });
   return { prepared, resolve: <T>(ref: string) => rs.scope.resolve<T>(rs.root, ref), build: rs.build };
 }
 

@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import * as path from 'node:path';
 import { createLogger, type LogFormat } from '../logging/logger';
 import type { ResolvedManifest } from '../manifest/types';
 import type { ComponentSpec } from '../plugin/types';
@@ -9,6 +8,7 @@ import type { Stage } from '../contracts/stage';
 import type { PluginSetup } from './prepare';
 import { openSession } from './open-session';
 import { createRunScope, createStageContext } from './run-scope';
+import { idleRunOptions } from './run-options';
 
 export interface OpenedRun {
   run: RunDirectory;
@@ -37,7 +37,7 @@ export async function openRun(
   const run = session.run!;
   const state = session.previous!;
   const manifest = prepared.manifest;
-  const runOptions = { manifestFile: state.manifestFile, manifestDir: path.dirname(state.manifestFile), smoke: false, signal: new AbortController().signal };
+  const runOptions = idleRunOptions(state.manifestFile);
   const rs = createRunScope({ registry: prepared.registry, manifest, run, runOptions, logger, ...(backend ? { backend } : {}) });
   const restored: string[] = [];
   for (const [index, spec] of manifest.stages.entries()) {

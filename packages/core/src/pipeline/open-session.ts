@@ -30,7 +30,7 @@ export interface SessionRequest extends PluginSetup {
 
 /** Everything a run needs before its stages are built, the same for a new run, a resume and `openRun`. */
 export interface RunSession {
-  loaded: LoadedManifest;
+  /** The validated manifest, its registry and sources (`prepared.loaded`). */
   prepared: PreparedPipeline;
   /** The manifest the run was started from (after a resume, the original one). */
   manifestFile: string;
@@ -62,7 +62,6 @@ export async function openSession(request: SessionRequest, logger: Logger): Prom
   // The backend is chosen before any run folder is created, so an unavailable one fails like any other bad input.
   const backend = await selectBackend(prepared.registry, backendChoice(request.backend, prepared.manifest.backend), globalContainer.createChildContainer(), logger);
   return {
-    loaded,
     prepared,
     manifestFile: previous?.manifestFile ?? loaded.file,
     ...(run ? { run } : {}),

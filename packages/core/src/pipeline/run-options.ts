@@ -1,3 +1,5 @@
+import * as path from 'node:path';
+
 /** Per-run settings every component can resolve (TOKENS.RunOptions). */
 export interface RunOptions {
   /** The manifest file the run was started from (after --resume, the original one). */
@@ -9,4 +11,9 @@ export interface RunOptions {
   /** Set when the run continues an interrupted one. */
   resumeDir?: string;
   signal: AbortSignal;
+}
+
+/** The options of a manifest's components built outside a running pipeline (openRun, summary, tests): no smoke, never aborted. */
+export function idleRunOptions(manifestFile: string): RunOptions {
+  return { manifestFile, manifestDir: path.dirname(manifestFile), smoke: false, signal: new AbortController().signal };
 }

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { container as globalContainer } from 'tsyringe';
 import { GraphFlowError } from '../errors/graphflow-error';
 import { createLogger } from '../logging/logger';
-import type { RunOptions } from '../pipeline/run-options';
+import { idleRunOptions } from '../pipeline/run-options';
 import { TOKENS } from '../plugin/tokens';
 import type { ComponentContext, ComponentSpec } from '../plugin/types';
 
@@ -24,7 +24,7 @@ export interface TestContextOptions {
 export function testComponentContext(o: TestContextOptions = {}): ComponentContext {
   const logger = createLogger({ level: 'silent' });
   const container = globalContainer.createChildContainer();
-  const runOptions: RunOptions = { manifestFile: 'test.json', manifestDir: '.', smoke: false, signal: new AbortController().signal };
+  const runOptions = idleRunOptions('test.json');
   container.register(TOKENS.Seed, { useValue: o.seed ?? 1 });
   container.register(TOKENS.Logger, { useValue: logger });
   container.register(TOKENS.RunOptions, { useValue: runOptions });
