@@ -25,7 +25,7 @@ export interface StageConformanceCase {
   models?: Record<string, ComponentSpec>;
   /** The stage under test as a manifest writes it. Keep it to a few steps: the suite runs it about six times. */
   stage: ComponentSpec;
-  /** Stages run before it (e.g. the teacher a distillation stage reads); they are reused, not rerun, by the restore test. */
+  /** Stages run before it in every manifest of the suite (e.g. the teacher a distillation stage reads). */
   before?: (ComponentSpec & { name: string })[];
   /**
    * The same stage, doing more work (more epochs or steps). Given, the suite checks that the longer run leaves no more
@@ -64,7 +64,7 @@ async function run(c: StageConformanceCase, dir: string, label: string, extra: {
     logLevel: 'silent',
     consent: CONSENT,
     ...(extra.signal ? { signal: extra.signal } : {}),
-    ...(extra.reuseFrom ? { reuse: { runDir: extra.reuseFrom, stages: (c.before ?? []).map((s) => s.name) } } : {}),
+    ...(extra.reuseFrom ? { reuse: { runDir: extra.reuseFrom, stages: [STAGE] } } : {}),
   });
 }
 
@@ -139,11 +139,9 @@ export function stageConformance(c: StageConformanceCase): void {
     const first = await run(c, dir, 'first');
     stageResult(first);
     // Reuse the stage itself, as `graphflow ablate --base` does with the teacher.
-    const file = path.join(dir, 'reuse.json');
-    await fs.writeFile(file, JSON.stringify(manifest(c, c.stage, c.seed ?? 1), null, 2));
     let outcome: RunOutcome;
     try {
-      outcome = await runPipeline({ manifestPath: file, outDir: path.join(dir, 'reuse'), logLevel: 'silent', consent: CONSENT, reuse: { runDir: first.runDir, stages: [STAGE] } });
+      outcome = await run(c, dir, 'reuse', { reuseFrom: first.runDir });
     } catch (e) {
       if ((e as { code?: string }).code === 'GF_RESUME_INVALID' && /has no restore\(\)/.test((e as Error).message)) {
         t.skip('the stage has no restore(): it cannot be reused, which the host reports with GF_RESUME_INVALID');
