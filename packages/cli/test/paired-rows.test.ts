@@ -48,8 +48,14 @@ describe('paired per-image comparison of ablation variants', () => {
     assert.ok(gf!.ci[0] >= 0 && gf!.ci[1] <= 0.1 + 1e-9 && gf!.ci[0] <= gf!.meanDifference && gf!.meanDifference <= gf!.ci[1]);
     // alone averages 0.7, distilled 0.775, teacher 0.9: (0.775 − 0.7) / (0.9 − 0.7) = 37.5 %.
     assert.ok(Math.abs(gf!.gapClosed! - 0.375) < 1e-9);
+    // Per seed: +0.1 on every image at seed 1; (0.1 + 0.1 + 0.1 − 0.1) / 4 = +0.05 at seed 2.
+    assert.deepEqual(gf!.perSeed.map((s) => s.seed), [1, 2]);
+    assert.ok(Math.abs(gf!.perSeed[0]!.difference - 0.1) < 1e-9 && Math.abs(gf!.perSeed[1]!.difference - 0.05) < 1e-9);
+    // Resampling the seeds too can only draw seed 2's −0.1 on img3 twice: the interval reaches lower than the image-only one.
+    const [lo, hi] = gf!.ciSeedsAndImages;
+    assert.ok(lo <= gf!.ci[0] + 1e-9 && lo <= gf!.meanDifference && gf!.meanDifference <= hi && hi <= 0.1 + 1e-9, `[${lo}, ${hi}]`);
     const md = renderPairedMarkdown([gf!], 'alone');
-    assert.match(md, /\| graph-flow \| 7\.50 \| \[/);
+    assert.match(md, /\| graph-flow \| 7\.50 \| \[[^\]]+\] \| \[[^\]]+\] \| 10\.00, 5\.00 \|/);
     assert.match(md, /3 \/ 0 of 4 \| 38 %/);
   });
 

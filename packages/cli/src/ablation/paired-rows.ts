@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { GraphFlowError, bootstrapMeanInterval } from '@graphflow/core';
+import { GraphFlowError, bootstrapMeanInterval, bootstrapSeedsAndCasesInterval } from '@graphflow/core';
 import type { AblationResult, AblationRow } from './run-ablation';
 
 /** Metrics where a smaller value is better; every other metric is better when larger. */
@@ -17,8 +17,12 @@ export interface PairedRow {
   losses: number;
   /** Mean over images of (variant − baseline), each image's difference first averaged over the seeds. */
   meanDifference: number;
-  /** 95 % bootstrap interval of that mean, images resampled. */
+  /** 95 % bootstrap interval of that mean, images resampled (the seeds' average taken as exact). */
   ci: [number, number];
+  /** 95 % interval with seeds and images resampled, over the images every seed has: the seed-to-seed doubt included. */
+  ciSeedsAndImages: [number, number];
+  /** Mean over images of (variant − baseline) at each seed, in seed order. */
+  perSeed: { seed: number | undefined; difference: number }[];
   /** (variant − baseline) / (reference − baseline) on the means, when a reference model (the teacher) was evaluated. */
   gapClosed?: number;
 }
@@ -79,15 +83,19 @@ export async function pairedRows(result: AblationResult, baseline: string, metri
   for (const row of result.rows) {
     if (row === base) continue;
     const diffsByImage = new Map<string, number[]>();
+    const bySeed: { seed: number | undefined; diffs: Map<string, number> }[] = [];
     const candidateValues: number[] = [];
     const baselineValues: number[] = [];
     for (const run of runsOf(row).filter((r) => r.done)) {
       const against = baseRuns.get(run.seed);
       if (!against) continue;
       const { file, evaluation } = await readEvaluation(run.runDir);
+      const seedDiffs = new Map<string, number>();
+      bySeed.push({ seed: run.seed, diffs: seedDiffs });
       for (const [id, v] of perImage(evaluation, model, metric, file)) {
         const b = against.get(id);
         if (b === undefined) continue;
+        seedDiffs.set(id, v - b);
         diffsByImage.set(id, [...(diffsByImage.get(id) ?? []), v - b]);
         candidateValues.push(v);
         baselineValues.push(b);
@@ -96,6 +104,8 @@ export async function pairedRows(result: AblationResult, baseline: string, metri
     const diffs = [...diffsByImage.values()].map(mean);
     if (diffs.length === 0) continue;
     const meanDifference = mean(diffs);
+    const seeds = bySeed.filter((s) => s.diffs.size > 0);
+    const everySeed = [...diffsByImage.keys()].filter((id) => seeds.every((s) => s.diffs.has(id)));
     const gap = referenceMean !== undefined ? referenceMean - mean(baselineValues) : undefined;
     rows.push({
       variant: row.variant,
@@ -105,6 +115,8 @@ export async function pairedRows(result: AblationResult, baseline: string, metri
       losses: diffs.filter((d) => d !== 0 && !better(d)).length,
       meanDifference,
       ci: bootstrapMeanInterval(diffs),
+      ciSeedsAndImages: bootstrapSeedsAndCasesInterval(seeds.map((s) => everySeed.map((id) => s.diffs.get(id)!))),
+      perSeed: seeds.map((s) => ({ seed: s.seed, difference: mean([...s.diffs.values()]) })),
       ...(gap !== undefined && gap !== 0 ? { gapClosed: (mean(candidateValues) - mean(baselineValues)) / gap } : {}),
     });
   }
@@ -122,14 +134,18 @@ export function renderPairedMarkdown(rows: readonly PairedRow[], baseline: strin
   const lines = [
     `## Paired against "${baseline}" (${metric}${fraction ? ', points' : ''})`,
     '',
-    'Each test image\'s difference to the baseline at the same seed, averaged over the seeds; 95 % bootstrap interval over images.',
+    'Each test image\'s difference to the baseline at the same seed, averaged over the seeds. Two 95 % bootstrap intervals:',
+    'over images only (takes the seeds\' average as exact), and with seeds and images resampled (carries the',
+    'seed-to-seed spread; with few seeds the one to trust). "per seed": the mean difference at each seed.',
     '',
-    `| variant | mean difference | 95 % interval | better / worse images | gap closed |`,
-    '|---|---:|---|---|---:|',
+    `| variant | mean difference | 95 % interval, images | 95 % interval, seeds and images | per seed | better / worse images | gap closed |`,
+    '|---|---:|---|---|---|---|---:|',
   ];
   for (const r of rows) {
     const gap = r.gapClosed !== undefined ? `${(r.gapClosed * 100).toFixed(0)} %` : '—';
-    lines.push(`| ${r.variant} | ${show(r.meanDifference)} | [${show(r.ci[0])}, ${show(r.ci[1])}] | ${r.wins} / ${r.losses} of ${r.images} | ${gap} |`);
+    const interval = (ci: [number, number]) => `[${show(ci[0])}, ${show(ci[1])}]`;
+    const seeds = r.perSeed.map((s) => show(s.difference)).join(', ');
+    lines.push(`| ${r.variant} | ${show(r.meanDifference)} | ${interval(r.ci)} | ${interval(r.ciSeedsAndImages)} | ${seeds} | ${r.wins} / ${r.losses} of ${r.images} | ${gap} |`);
   }
   return `${lines.join('\n')}\n`;
 }
