@@ -82,7 +82,6 @@ export async function pairedRows(result: AblationResult, baseline: string, metri
   const rows: PairedRow[] = [];
   for (const row of result.rows) {
     if (row === base) continue;
-    const diffsByImage = new Map<string, number[]>();
     const bySeed: { seed: number | undefined; diffs: Map<string, number> }[] = [];
     const candidateValues: number[] = [];
     const baselineValues: number[] = [];
@@ -96,16 +95,16 @@ export async function pairedRows(result: AblationResult, baseline: string, metri
         const b = against.get(id);
         if (b === undefined) continue;
         seedDiffs.set(id, v - b);
-        diffsByImage.set(id, [...(diffsByImage.get(id) ?? []), v - b]);
         candidateValues.push(v);
         baselineValues.push(b);
       }
     }
-    const diffs = [...diffsByImage.values()].map(mean);
+    const seeds = bySeed.filter((s) => s.diffs.size > 0);
+    const ids = [...new Set(seeds.flatMap((s) => [...s.diffs.keys()]))];
+    const diffs = ids.map((id) => mean(seeds.flatMap((s) => (s.diffs.has(id) ? [s.diffs.get(id)!] : []))));
     if (diffs.length === 0) continue;
     const meanDifference = mean(diffs);
-    const seeds = bySeed.filter((s) => s.diffs.size > 0);
-    const everySeed = [...diffsByImage.keys()].filter((id) => seeds.every((s) => s.diffs.has(id)));
+    const everySeed = ids.filter((id) => seeds.every((s) => s.diffs.has(id)));
     const gap = referenceMean !== undefined ? referenceMean - mean(baselineValues) : undefined;
     rows.push({
       variant: row.variant,

@@ -4,6 +4,12 @@ const RESAMPLES = 2000;
 /** Fixed, so the same per-case differences always give the same interval. */
 const BOOTSTRAP_SEED = 0x9e3779b9;
 
+/** The 2.5th and 97.5th percentiles of the bootstrap means (sorted in place). */
+function percentileInterval(means: Float64Array): [low: number, high: number] {
+  means.sort();
+  return [means[Math.floor(0.025 * means.length)]!, means[Math.ceil(0.975 * means.length) - 1]!];
+}
+
 /**
  * 95 % percentile-bootstrap interval of the mean of paired differences (cases resampled with replacement).
  * [NaN, NaN] with fewer than two differences. Shared by the evaluation's verdict and the ablation's paired columns,
@@ -19,8 +25,7 @@ export function bootstrapMeanInterval(diffs: readonly number[], resamples = RESA
     for (let i = 0; i < n; i++) s += diffs[rng.int(n)]!;
     means[r] = s / n;
   }
-  means.sort();
-  return [means[Math.floor(0.025 * resamples)]!, means[Math.ceil(0.975 * resamples) - 1]!];
+  return percentileInterval(means);
 }
 
 /**
@@ -48,6 +53,5 @@ export function bootstrapSeedsAndCasesInterval(diffs: readonly (readonly number[
     }
     means[r] = s / (n * seeds);
   }
-  means.sort();
-  return [means[Math.floor(0.025 * resamples)]!, means[Math.ceil(0.975 * resamples) - 1]!];
+  return percentileInterval(means);
 }
