@@ -96,13 +96,43 @@ test('stage factories build nested optimizers, schedules, losses and metrics thr
   const stage = await byId.get('stage/supervised')!.create(options, ctx);
   assert.equal(typeof (stage as { run?: unknown }).run, 'function');
   assert.deepEqual(built, [
-    'stages.teacher.losses.0=loss/ce',
-    'stages.teacher.losses.0.weightSchedule=schedule/cosine',
+    'stages.teacher.losses.ce=loss/ce',
+    'stages.teacher.losses.ce.weightSchedule=schedule/cosine',
     'stages.teacher.optimizer=optimizer/adam',
     'stages.teacher.schedule=schedule/poly',
     'stages.teacher.validation.metrics.0=metric/dice',
     'stages.teacher.validation.metrics.1=metric/iou',
     'stages.teacher.validation.metrics.2=metric/accuracy',
     'stages.teacher.validation.metrics.3=metric/hd95',
+  ]);
+});
+
+test('loss terms are built at paths named after the terms, so inserting a term does not move (and reseed) the others', async () => {
+  await registered;
+  const builtAt = async (losses: Record<string, unknown>[]): Promise<string[]> => {
+    const built: string[] = [];
+    const ctx: ComponentContext = {
+      logger: pino({ level: 'silent' }),
+      container: undefined as never,
+      path: 'stages.distill',
+      resolve: async () => undefined as never,
+      build: async <T>(spec: ComponentSpec, at: string): Promise<T> => {
+        if (spec.type.startsWith('loss/')) built.push(`${at}=${spec.type}`);
+        const def = byId.get(spec.type);
+        if (def) return (await def.create(validate(spec.type, { ...(spec.options ?? {}) }).options, ctx)) as T;
+        return { id: spec.type.replace('loss/', ''), ...(spec.type === 'loss/adversarial' ? { adversary: {} } : {}), requirements: () => ({ labels: true, teacher: false, studentTaps: [], teacherTaps: [] }) } as T;
+      },
+    };
+    const options = validate('stage/supervised', { model: 'models.student', losses }).options;
+    await byId.get('stage/supervised')!.create(options, ctx);
+    return built;
+  };
+  assert.deepEqual(await builtAt([{ type: 'loss/dice-ce' }, { type: 'loss/adversarial' }]), ['stages.distill.losses.dice-ce=loss/dice-ce', 'stages.distill.losses.adversarial=loss/adversarial']);
+  assert.deepEqual(await builtAt([{ type: 'loss/dice-ce' }, { type: 'loss/kd' }, { type: 'loss/adversarial' }, { type: 'loss/adversarial', name: 'second-opinion' }, { type: 'loss/kd' }]), [
+    'stages.distill.losses.dice-ce=loss/dice-ce',
+    'stages.distill.losses.kd=loss/kd',
+    'stages.distill.losses.adversarial=loss/adversarial',
+    'stages.distill.losses.second-opinion=loss/adversarial',
+    'stages.distill.losses.kd#2=loss/kd',
   ]);
 });

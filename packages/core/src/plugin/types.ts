@@ -40,7 +40,10 @@ export interface ComponentContext {
   readonly logger: Logger;
   /** The DI container scoped to where the component is built (run, or a stage's child container). */
   readonly container: DependencyContainer;
-  /** Where in the manifest the component was declared, e.g. `models.teacher` or `stages.2.losses.0`. */
+  /**
+   * Where in the manifest the component was declared, e.g. `models.teacher` or `stages.distill.losses.kd`: stages and
+   * loss terms by name, so a component's seeded draws do not depend on what else the manifest lists.
+   */
   readonly path: string;
   /** Resolve a manifest reference such as `models.teacher` or `data` to its built instance. */
   resolve<T = unknown>(ref: string): Promise<T>;

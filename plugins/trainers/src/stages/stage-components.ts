@@ -63,12 +63,15 @@ function monitorRule(o: TrainingStageOptions, extra: string[] = []): OptionRuleV
 }
 
 async function buildLosses(entries: LossEntry[], ctx: ComponentContext): Promise<WeightedLoss[]> {
+  // A term's path is its name, not its position: the path seeds the term's own random draws (a discriminator's or a
+  // projection's initial weights), so adding, removing or reordering other terms leaves this one's start unchanged.
+  const at = uniqueLossNames(entries.map((e) => e.name ?? e.type.replace(/^[^/]*\//, ''))).map((key) => `${ctx.path}.losses.${key}`);
   const terms: LossTerm[] = [];
-  for (const [i, e] of entries.entries()) terms.push(await ctx.build<LossTerm>({ type: e.type, options: e.options ?? {} }, `${ctx.path}.losses.${i}`));
+  for (const [i, e] of entries.entries()) terms.push(await ctx.build<LossTerm>({ type: e.type, options: e.options ?? {} }, at[i]!));
   const names = uniqueLossNames(entries.map((e, i) => e.name ?? terms[i]!.id));
   const out: WeightedLoss[] = [];
   for (const [i, e] of entries.entries()) {
-    const weightSchedule = e.weightSchedule ? await ctx.build<Schedule>(e.weightSchedule, `${ctx.path}.losses.${i}.weightSchedule`) : undefined;
+    const weightSchedule = e.weightSchedule ? await ctx.build<Schedule>(e.weightSchedule, `${at[i]!}.weightSchedule`) : undefined;
     out.push({ name: names[i]!, term: terms[i]!, weight: e.weight, ...(weightSchedule ? { weightSchedule } : {}) });
   }
   return out;
@@ -86,8 +89,8 @@ type DistillOptions = TrainingStageOptions & { student: string; teacher: string;
 async function studentStage(kind: 'supervised' | 'distill', o: TrainingStageOptions & { losses: LossEntry[] }, full: StudentTrainingOptions, ctx: ComponentContext, adversaryOptimizer?: ComponentSpec): Promise<Stage> {
   const losses = await buildLosses(o.losses, ctx);
   const adversaryOptimizers: Optimizer[] = [];
-  for (const [i, l] of losses.entries()) {
-    if (l.term.adversary) adversaryOptimizers.push(await ctx.build<Optimizer>(adversaryOptimizer ?? o.optimizer, `${ctx.path}.adversaryOptimizer.${i}`));
+  for (const l of losses) {
+    if (l.term.adversary) adversaryOptimizers.push(await ctx.build<Optimizer>(adversaryOptimizer ?? o.optimizer, `${ctx.path}.adversaryOptimizer.${l.name}`));
   }
   return new StudentTrainingStage(kind, full, {
     losses,
