@@ -77,21 +77,29 @@ test('rules catch semantic mistakes before any work', async () => {
   assert.equal(byId.get('schedule/step')!.rules!({ gamma: 0.1, stepSize: 1, milestones: [5, 3], warmupSteps: 0, warmupStartFactor: 0.1 }).length, 1);
 });
 
-test('stage factories build nested optimizers, schedules, losses and metrics through the context', async () => {
-  await registered;
-  const built: string[] = [];
+/** A context that builds the registered components for real and a stub for anything else, recording where each was built. */
+function recordingContext(path: string, record: (spec: ComponentSpec, at: string) => void): ComponentContext {
   const ctx: ComponentContext = {
     logger: pino({ level: 'silent' }),
     container: undefined as never,
-    path: 'stages.teacher',
+    path,
     resolve: async () => undefined as never,
     build: async <T>(spec: ComponentSpec, at: string): Promise<T> => {
-      built.push(`${at}=${spec.type}`);
+      record(spec, at);
       const def = byId.get(spec.type);
       if (def) return (await def.create(validate(spec.type, { ...(spec.options ?? {}) }).options, ctx)) as T;
-      return { id: spec.type, requirements: () => ({ labels: true, teacher: false, studentTaps: [], teacherTaps: [] }) } as T;
+      // Loss stubs carry the id the stage names terms by; an adversarial stub needs an adversary to be accepted.
+      const id = spec.type.startsWith('loss/') ? spec.type.replace('loss/', '') : spec.type;
+      return { id, ...(spec.type === 'loss/adversarial' ? { adversary: {} } : {}), requirements: () => ({ labels: true, teacher: false, studentTaps: [], teacherTaps: [] }) } as T;
     },
   };
+  return ctx;
+}
+
+test('stage factories build nested optimizers, schedules, losses and metrics through the context', async () => {
+  await registered;
+  const built: string[] = [];
+  const ctx = recordingContext('stages.teacher', (spec, at) => built.push(`${at}=${spec.type}`));
   const options = validate('stage/supervised', { model: 'models.teacher', losses: [{ type: 'loss/ce', weightSchedule: { type: 'schedule/cosine' } }] }).options;
   const stage = await byId.get('stage/supervised')!.create(options, ctx);
   assert.equal(typeof (stage as { run?: unknown }).run, 'function');
@@ -111,18 +119,9 @@ test('loss terms are built at paths named after the terms, so inserting a term d
   await registered;
   const builtAt = async (losses: Record<string, unknown>[]): Promise<string[]> => {
     const built: string[] = [];
-    const ctx: ComponentContext = {
-      logger: pino({ level: 'silent' }),
-      container: undefined as never,
-      path: 'stages.distill',
-      resolve: async () => undefined as never,
-      build: async <T>(spec: ComponentSpec, at: string): Promise<T> => {
-        if (spec.type.startsWith('loss/')) built.push(`${at}=${spec.type}`);
-        const def = byId.get(spec.type);
-        if (def) return (await def.create(validate(spec.type, { ...(spec.options ?? {}) }).options, ctx)) as T;
-        return { id: spec.type.replace('loss/', ''), ...(spec.type === 'loss/adversarial' ? { adversary: {} } : {}), requirements: () => ({ labels: true, teacher: false, studentTaps: [], teacherTaps: [] }) } as T;
-      },
-    };
+    const ctx = recordingContext('stages.distill', (spec, at) => {
+      if (spec.type.startsWith('loss/')) built.push(`${at}=${spec.type}`);
+    });
     const options = validate('stage/supervised', { model: 'models.student', losses }).options;
     await byId.get('stage/supervised')!.create(options, ctx);
     return built;
