@@ -89,8 +89,7 @@ function recordingContext(path: string, record: (spec: ComponentSpec, at: string
       const def = byId.get(spec.type);
       if (def) return (await def.create(validate(spec.type, { ...(spec.options ?? {}) }).options, ctx)) as T;
       // Loss stubs carry the id the stage names terms by; an adversarial stub needs an adversary to be accepted.
-      const id = spec.type.startsWith('loss/') ? spec.type.replace('loss/', '') : spec.type;
-      return { id, ...(spec.type === 'loss/adversarial' ? { adversary: {} } : {}), requirements: () => ({ labels: true, teacher: false, studentTaps: [], teacherTaps: [] }) } as T;
+      return { id: spec.type.replace('loss/', ''), ...(spec.type === 'loss/adversarial' ? { adversary: {} } : {}), requirements: () => ({ labels: true, teacher: false, studentTaps: [], teacherTaps: [] }) } as T;
     },
   };
   return ctx;
