@@ -161,7 +161,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .argument('<manifest>', 'pipeline manifest (JSON)')
     .requiredOption('--stage <name>', 'the stage to vary (e.g. distill)')
     .addOption(new Option('--preset <preset>', 'losses: none/+each/all; pairs: graph-flow |L|=1,2,3; baselines: graph-flow vs each KD baseline').choices(['losses', 'pairs', 'baselines']))
-    .option('--variants <file>', 'JSON file: { "variants": { "<name>": { "<path>": value } } }')
+    .option('--variants <file>', 'JSON file: { "common"?: { "<path>": value }, "variants": { "<name>": { "<path>": value } } }')
     .option('--metrics <list>', 'metrics to tabulate', 'dice,iou,hd95')
     .option('--seeds <list>', 'repeat each variant once per initial-weight seed, e.g. 1,2,3 (sets initSeed of the --seed-entry model), and tabulate mean ± sd; runs go to variants/<variant>/seed-<s>')
     .option('--seed-entry <ref>', "the model whose initSeed --seeds varies (default: the stage's options.student, else options.model)")

@@ -80,25 +80,41 @@ export function presetVariants(preset: Preset, stage: StageSpec, definitionOf: (
   ];
 }
 
+const FILE_KEYS = ['$comment', 'common', 'variants'];
+
 /**
- * Variants from a file: `{ "variants": { "<name>": { "<path>": <value>, … } } }`. Each path must be one `--set` would
- * accept (dot-separated keys or indices, no `__proto__`, `constructor` or `prototype`): GF_OVERRIDE_INVALID otherwise,
- * naming the file, pointer and line. `source` (the parsed file) gives the lines.
+ * Variants from a file: `{ "common": { "<path>": <value>, … }, "variants": { "<name>": { "<path>": <value>, … } } }`.
+ * `common` (optional) holds the overrides every variant shares, so a file that swaps the student for every row says so
+ * once; they apply before the variant's own, so a variant that sets the same or a wider path wins. Each path must be
+ * one `--set` would accept (dot-separated keys or indices, no `__proto__`, `constructor` or `prototype`):
+ * GF_OVERRIDE_INVALID otherwise, naming the file, pointer and line. Any other top-level key is refused (a misspelt
+ * `common` would otherwise drop its overrides silently). `source` (the parsed file) gives the lines.
  */
 export function fileVariants(value: unknown, file: string, source?: Pick<SourceFile, 'locate'>): Variant[] {
   const at = (pointer: string) => ({ file, pointer, ...(source?.locate(pointer) ?? {}) });
   const variants = isPlainObject(value) ? value['variants'] : undefined;
-  if (!isPlainObject(variants) || Object.keys(variants).length === 0) {
+  if (!isPlainObject(value) || !isPlainObject(variants) || Object.keys(variants).length === 0) {
     throw new GraphFlowError('GF_MANIFEST_INVALID', 'an ablation file needs a non-empty "variants" object of name → { path: value } overrides', at('/variants'));
   }
-  return Object.entries(variants).map(([name, overrides]) => {
-    const pointer = joinPointer('/variants', name);
-    if (!isPlainObject(overrides)) throw new GraphFlowError('GF_MANIFEST_INVALID', `variant "${name}" must map override paths to values`, at(pointer));
+  const unknown = Object.keys(value).find((key) => !FILE_KEYS.includes(key));
+  if (unknown !== undefined) {
+    throw new GraphFlowError('GF_MANIFEST_INVALID', `an ablation file holds only ${FILE_KEYS.map((k) => `"${k}"`).join(', ')}; "${unknown}" is not one of them`, at(joinPointer('', unknown)));
+  }
+  const checked = (overrides: unknown, pointer: string, what: string): Record<string, unknown> => {
+    if (!isPlainObject(overrides)) throw new GraphFlowError('GF_MANIFEST_INVALID', `${what} must map override paths to values`, at(pointer));
     for (const p of Object.keys(overrides)) {
       const problem = overridePathProblem(p);
-      if (problem) throw new GraphFlowError(problem.code, `variant "${name}": ${problem.message}`, at(joinPointer(pointer, p)));
+      if (problem) throw new GraphFlowError(problem.code, `${what}: ${problem.message}`, at(joinPointer(pointer, p)));
     }
-    return { name, overrides };
+    return overrides;
+  };
+  const common = value['common'] === undefined ? {} : checked(value['common'], '/common', '"common"');
+  return Object.entries(variants).map(([name, overrides]) => {
+    const own = checked(overrides, joinPointer('/variants', name), `variant "${name}"`);
+    // Common paths the variant also sets are dropped, not overwritten in place: the variant's value must apply after
+    // every common path, or a wider common path listed later would undo it.
+    const shared = Object.fromEntries(Object.entries(common).filter(([p]) => !(p in own)));
+    return { name, overrides: { ...shared, ...own } };
   });
 }
 
