@@ -113,7 +113,7 @@ export function fileVariants(value: unknown, file: string, source?: Pick<SourceF
     const own = checked(overrides, joinPointer('/variants', name), `variant "${name}"`);
     // Common paths the variant also sets are dropped, not overwritten in place: the variant's value must apply after
     // every common path, or a wider common path listed later would undo it.
-    const shared = Object.fromEntries(Object.entries(common).filter(([p]) => !(p in own)));
+    const shared = Object.fromEntries(Object.entries(common).filter(([p]) => !Object.hasOwn(own, p)));
     return { name, overrides: { ...shared, ...own } };
   });
 }
