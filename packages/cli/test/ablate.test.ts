@@ -134,6 +134,9 @@ test('ablate --seeds repeats each variant over initial-weight seeds and reports 
   const md = await fs.readFile(path.join(out, 'ablation.md'), 'utf8');
   assert.match(md, /mean ± sd over initSeed 1,2,3 of models\.student/);
   assert.match(md, /\| \+kd \| 0\.\d{4} ± 0\.\d{4} \| 0\.\d{4} ± 0\.\d{4} \| done \|/);
+  // These stand-in stages validate nothing: no curves section and no curves figure rather than an empty one.
+  assert.doesNotMatch(md, /Validation curves/);
+  await assert.rejects(fs.access(path.join(out, 'ablation-curves.png')));
 
   const badSeeds = ablate('m.json', '--seeds', '1,x', '--out', path.join(work, 'bad-seeds'));
   assert.equal(badSeeds.status, 2);

@@ -4,7 +4,7 @@ import { GraphFlowError, bootstrapMeanInterval, bootstrapSeedsAndCasesInterval }
 import type { AblationResult, AblationRow } from './run-ablation';
 
 /** Metrics where a smaller value is better; every other metric is better when larger. */
-const LOWER_IS_BETTER = new Set(['hd95', 'hd', 'assd', 'loss']);
+export const LOWER_IS_BETTER = new Set(['hd95', 'hd', 'assd', 'loss']);
 
 /** One variant against the baseline variant, paired per test image (and per seed where there are seeds). */
 export interface PairedRow {

@@ -9,6 +9,8 @@ import { seedEntry, seedOverride } from './seeds';
 import { summarize } from './seed-stats';
 import { pairedRows, renderPairedMarkdown, type PairedRow } from './paired-rows';
 import { planResume, type ResumePlan } from './resume-run';
+import { renderCurvesMarkdown, summarizeCurve, validationCurves, type CurveSummary } from './validation-curves';
+import { curvesChartPng } from './line-chart';
 
 export interface AblationRequest extends PluginSetup {
   manifest: string;
@@ -72,6 +74,8 @@ export interface AblationResult {
   rows: AblationRow[];
   /** Per-image paired comparison with the baseline variant, on the first metric. */
   paired?: { baseline: string; rows: PairedRow[] };
+  /** How far each variant's validation curve of the first metric had settled (absent when no run validated). */
+  convergence?: { metric: string; rows: CurveSummary[] };
 }
 
 /** Flatten `{ dice: 0.8, perClass: { liver: 0.9 } }` into `{ dice: 0.8, 'perClass.liver': 0.9 }`. */
@@ -161,7 +165,7 @@ async function checkBaseRun(dir: string, stages: readonly string[]): Promise<voi
 
 /**
  * Run variants of one stage: earlier stages run once (the base run), every variant reuses them and runs the
- * ablated stage and the ones after it. Writes ablation.json, ablation.md and ablation.png in one folder.
+ * ablated stage and the ones after it. Writes ablation.json, ablation.md, ablation.png and (when the stage validated) ablation-curves.png in one folder.
  */
 export async function runAblation(request: AblationRequest): Promise<AblationResult> {
   const { manifest, registry } = await preparePipeline(request.manifest, request.overrides, request);
@@ -265,10 +269,17 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
       if (request.baseline !== undefined || !(e instanceof GraphFlowError && e.code === 'GF_RESUME_INVALID')) throw e;
     }
   }
+  const metric = request.metrics[0]!;
+  const curves = await validationCurves(result, metric);
+  const summaries = curves.map((c) => summarizeCurve(c, metric));
+  const validated = summaries.some((s) => s.runs > 0);
+  if (validated) result.convergence = { metric, rows: summaries };
   await writeJsonAtomic(folder.path('ablation.json'), result);
   const paired = result.paired ? `\n${renderPairedMarkdown(result.paired.rows, result.paired.baseline)}` : '';
-  await writeFileAtomic(folder.path('ablation.md'), renderAblationMarkdown(result, request.metrics) + paired);
+  const convergence = validated ? `\n${renderCurvesMarkdown(summaries, metric)}` : '';
+  await writeFileAtomic(folder.path('ablation.md'), renderAblationMarkdown(result, request.metrics) + paired + convergence);
   const title = entry ? `Ablation of ${stage.name} (mean ± sd over ${request.seeds!.length} seeds)` : `Ablation of ${stage.name}`;
+  if (validated) await writeFileAtomic(folder.path('ablation-curves.png'), await curvesChartPng(`Validation ${metric} of ${stage.name} per epoch${entry ? ` (mean and each of ${request.seeds!.length} seeds)` : ''}`, metric, curves));
   const png = await barChartPng(title, request.metrics.map((m) => ({ metric: m, values: rows.map((r) => ({ label: r.variant, value: r.metrics[m] ?? NaN, ...(r.sd?.[m] !== undefined ? { error: r.sd[m] } : {}) })) })));
   await writeFileAtomic(folder.path('ablation.png'), png);
   return result;
