@@ -43,7 +43,7 @@ describe('validation curves of an ablation', () => {
     assert.ok(Math.abs(s.last - 0.67) < 1e-12 && Math.abs(s.best - 0.71) < 1e-12);
     assert.equal(s.bestEpoch, 7);
     assert.equal(s.epochs, 8);
-    // Failed runs are not read at all; a variant with none has no summary.
+    // Failed runs are not read at all; a variant with none gets an empty summary (0 runs, 0 epochs).
     assert.equal(broken!.runs.length, 0);
     assert.deepEqual([summarizeCurve(broken!, 'dice').runs, summarizeCurve(broken!, 'dice').epochs], [0, 0]);
     const md = renderCurvesMarkdown([s, summarizeCurve(broken!, 'dice')], 'dice');

@@ -2,7 +2,6 @@ import sharp from 'sharp';
 import { COLORS, escapeXml } from './bar-chart';
 import type { VariantCurves } from './validation-curves';
 
-
 /**
  * Validation curves of every variant on one axis: the mean over seeds as a thick line, each seed as a thin faint one
  * in the same colour, so a mean that hides one seed's collapse still shows it. Colours follow the bar chart's order.

@@ -57,7 +57,8 @@ function perImage(evaluation: Evaluation, model: string, metric: string, file: s
   return out;
 }
 
-function runsOf(row: AblationRow): { seed: number | undefined; runDir: string; done: boolean }[] {
+/** Every run of a row (one per seed, or the row itself without seeds), with whether it finished. */
+export function runsOf(row: AblationRow): { seed: number | undefined; runDir: string; done: boolean }[] {
   return row.seeds ? row.seeds.map((s) => ({ seed: s.seed, runDir: s.runDir, done: s.status === 'done' })) : [{ seed: undefined, runDir: row.runDir, done: row.status === 'done' }];
 }
 

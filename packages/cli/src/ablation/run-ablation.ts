@@ -134,6 +134,13 @@ export function renderAblationMarkdown(result: AblationResult, metrics: string[]
   return `${lines.join('\n')}\n`;
 }
 
+/** The whole ablation.md: the table over seeds, then the paired comparison and the validation curves when present. */
+export function renderAblationReport(result: AblationResult, metrics: string[]): string {
+  const paired = result.paired ? `\n${renderPairedMarkdown(result.paired.rows, result.paired.baseline)}` : '';
+  const curves = result.convergence ? `\n${renderCurvesMarkdown(result.convergence.rows, result.convergence.metric)}` : '';
+  return renderAblationMarkdown(result, metrics) + paired + curves;
+}
+
 /** Fold the runs of one variant over seeds into a row; a row is done only when every planned seed is. */
 function seedRow(variant: string, runDir: string, runs: SeedRun[], planned: number): AblationRow {
   const failed = runs.find((r) => r.status !== 'done');
@@ -275,9 +282,7 @@ export async function runAblation(request: AblationRequest): Promise<AblationRes
   const validated = summaries.some((s) => s.runs > 0);
   if (validated) result.convergence = { metric, rows: summaries };
   await writeJsonAtomic(folder.path('ablation.json'), result);
-  const paired = result.paired ? `\n${renderPairedMarkdown(result.paired.rows, result.paired.baseline)}` : '';
-  const convergence = validated ? `\n${renderCurvesMarkdown(summaries, metric)}` : '';
-  await writeFileAtomic(folder.path('ablation.md'), renderAblationMarkdown(result, request.metrics) + paired + convergence);
+  await writeFileAtomic(folder.path('ablation.md'), renderAblationReport(result, request.metrics));
   const title = entry ? `Ablation of ${stage.name} (mean ± sd over ${request.seeds!.length} seeds)` : `Ablation of ${stage.name}`;
   if (validated) await writeFileAtomic(folder.path('ablation-curves.png'), await curvesChartPng(`Validation ${metric} of ${stage.name} per epoch${entry ? ` (mean and each of ${request.seeds!.length} seeds)` : ''}`, metric, curves));
   const png = await barChartPng(title, request.metrics.map((m) => ({ metric: m, values: rows.map((r) => ({ label: r.variant, value: r.metrics[m] ?? NaN, ...(r.sd?.[m] !== undefined ? { error: r.sd[m] } : {}) })) })));

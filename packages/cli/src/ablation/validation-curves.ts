@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GraphFlowError } from '@graphflow/core';
-import type { AblationResult, AblationRow } from './run-ablation';
-import { LOWER_IS_BETTER } from './paired-rows';
+import type { AblationResult } from './run-ablation';
+import { LOWER_IS_BETTER, runsOf } from './paired-rows';
 
 /** The validation value of one metric after one validated epoch of the ablated stage. */
 export interface CurvePoint {
@@ -77,11 +77,6 @@ export async function readValidationCurve(runDir: string, stage: string, metric:
   return points;
 }
 
-function finishedRuns(row: AblationRow): { seed: number | undefined; runDir: string }[] {
-  if (row.seeds) return row.seeds.filter((s) => s.status === 'done').map((s) => ({ seed: s.seed, runDir: s.runDir }));
-  return row.status === 'done' ? [{ seed: undefined, runDir: row.runDir }] : [];
-}
-
 const finiteMean = (xs: readonly number[]): number => {
   const f = xs.filter(Number.isFinite);
   return f.length ? f.reduce((s, x) => s + x, 0) / f.length : NaN;
@@ -93,7 +88,7 @@ export async function validationCurves(result: AblationResult, metric: string): 
   for (const row of result.rows) {
     const runs: VariantCurves['runs'] = [];
     let withoutCurve = 0;
-    for (const run of finishedRuns(row)) {
+    for (const run of runsOf(row).filter((r) => r.done)) {
       const points = await readValidationCurve(run.runDir, result.stage, metric);
       if (points.length === 0) withoutCurve++;
       else runs.push({ seed: run.seed, points });

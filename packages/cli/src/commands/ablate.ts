@@ -3,11 +3,9 @@ import { parseOverride } from '@graphflow/core/host';
 import type { CliIo } from '../io';
 import { cliPluginSetup } from '../plugin-setup';
 import { reportError } from '../errors';
-import { renderAblationMarkdown, runAblation } from '../ablation/run-ablation';
-import { renderPairedMarkdown } from '../ablation/paired-rows';
+import { renderAblationReport, runAblation } from '../ablation/run-ablation';
 import type { Preset } from '../ablation/variants';
 import { parseSeeds } from '../ablation/seeds';
-import { renderCurvesMarkdown } from '../ablation/validation-curves';
 
 export interface AblateOptions {
   stage: string;
@@ -59,9 +57,7 @@ export async function ablateCommand(manifest: string, options: AblateOptions, io
       ...(options.logFormat ? { logFormat: options.logFormat } : {}),
       signal: controller.signal,
     });
-    const paired = result.paired ? `\n${renderPairedMarkdown(result.paired.rows, result.paired.baseline)}` : '';
-    const curves = result.convergence ? `\n${renderCurvesMarkdown(result.convergence.rows, result.convergence.metric)}` : '';
-    io.out(`${renderAblationMarkdown(result, metrics)}${paired}${curves}\nablation written to ${result.dir} (ablation.md, ablation.json, ablation.png${result.convergence ? ', ablation-curves.png' : ''})\n`);
+    io.out(`${renderAblationReport(result, metrics)}\nablation written to ${result.dir} (ablation.md, ablation.json, ablation.png${result.convergence ? ', ablation-curves.png' : ''})\n`);
     return result.rows.every((r) => r.status === 'done') ? 0 : 1;
   } catch (e) {
     return reportError(e, io);
