@@ -51,3 +51,27 @@ test('the shipped variants files that use "common" expand to one student per fil
     assert.notEqual([...students][0], undefined);
   }
 });
+
+test('a row shared by two study files of one student is the same row, so --resume into one folder reuses its runs', async () => {
+  const dir = path.join(ROOT, 'examples', 'chasedb1', 'study');
+  const files = (await fs.readdir(dir)).filter((f) => f.startsWith('capacity.') && f.endsWith('.variants.json')).sort();
+  const rows = new Map<string, { file: string; overrides: string }>();
+  let shared = 0;
+  for (const name of files) {
+    const source = await readJsonSource(path.join(dir, name));
+    for (const v of fileVariants(source.value, source.file, source)) {
+      const overrides = variantOverrides(v);
+      const student = JSON.stringify(overrides.find((o) => o.path === 'models.student')?.value ?? null);
+      const key = `${student} ${v.name}`;
+      const expanded = JSON.stringify(overrides.map((o) => [o.path, o.value]));
+      const seen = rows.get(key);
+      if (seen === undefined) rows.set(key, { file: name, overrides: expanded });
+      else {
+        shared++;
+        assert.equal(expanded, seen.overrides, `row "${v.name}" differs between ${seen.file} and ${name}`);
+      }
+    }
+  }
+  // The baselines file repeats alone, kd-t4-adversarial and graph-flow-kd-t4 of capacity.erfnet.variants.json.
+  assert.ok(shared >= 3, `only ${shared} shared rows found in ${files.join(', ')}`);
+});
